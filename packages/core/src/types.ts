@@ -66,6 +66,8 @@ export interface Unit {
   readonly kind: UnitKind;
   /** Position of the unit inside its block (0 = first). */
   readonly positionInBlock: number;
+  /** A unit this one needs to make sense (a table's header row, a block's header line), or -1. Kept along with it. */
+  readonly anchor: number;
 }
 
 /** A container of consecutive units (a block, a section or a whole source). */
@@ -97,17 +99,27 @@ export interface Tokenizer {
   count(text: string): number;
 }
 
-/** Per-unit data every scorer may read. Built once per call; words are tokenised once. */
+/**
+ * Per-unit data every scorer may read. Built once per call: every unit is tokenised (target tokenizer) once and its terms
+ * extracted once, into flat typed arrays (CSR layout: the terms of unit `i` are `termIds[termOffsets[i] .. termOffsets[i+1])`).
+ */
 export interface ScoringContext {
   readonly segmentation: Segmentation;
   /** Unit texts, `units[i]` ↔ `texts[i]`. */
   readonly texts: readonly string[];
-  /** Normalised terms per unit (identifier-aware, lower-cased, stop words removed). */
-  readonly terms: readonly (readonly string[])[];
   /** Token count of each unit in the target tokenizer. */
   readonly tokens: Uint32Array;
-  /** The query's terms (empty without a query). */
-  readonly queryTerms: readonly string[];
+  readonly termOffsets: Uint32Array;
+  readonly termIds: Uint32Array;
+  /** Term string → id. */
+  readonly vocabulary: ReadonlyMap<string, number>;
+  /** Number of units each term occurs in. */
+  readonly documentFrequency: Uint32Array;
+  /** Distinct query term ids (empty without a query) and how often each occurs in the query. */
+  readonly queryTermIds: Uint32Array;
+  readonly queryTermCounts: Uint32Array;
+  /** The query's terms that do not occur in the input (they still count for pruning protection). */
+  readonly queryTermsMissing: readonly string[];
   readonly query: string | undefined;
 }
 

@@ -1,0 +1,189 @@
+import type { AllocationGroup, AllocationInput, AllocationResult, Allocator, ScoringContext } from '../types.js';
+import { idf } from '../scoring-context.js';
+
+export interface MigAllocatorOptions {
+  /** Target size of a passage when one long source is cut into groups. Default 400 tokens. */
+  readonly passageTokens?: number;
+  /** Weight of redundancy in marginal information gain. Default 0.5. */
+  readonly redundancy?: number;
+  /** Sharpening exponent on group values before the budget is shared out. Default 2. */
+  readonly sharpness?: number;
+  /** How many better groups each group is compared with for redundancy. Default 32. */
+  readonly compareWith?: number;
+}
+
+/**
+ * Coarse budget allocation by marginal information gain (COMI, LongLLMLingua): groups are the documents (several
+ * sources) or passages of about `passageTokens` (one source, cut at block boundaries). A group's value is its relevance
+ * (its best units' scores) minus its redundancy with the better groups (tf-idf cosine); its budget share grows with
+ * value², water-filled up to its size. Caps are a first-pass limit: the selector spends what groups leave unused on the
+ * best remaining units anywhere.
+ */
+export function migAllocator(options: MigAllocatorOptions = {}): Allocator {
+  const passageTokens = options.passageTokens ?? 400;
+  const lambda = options.redundancy ?? 0.5;
+  const sharpness = options.sharpness ?? 2;
+  const compareWith = options.compareWith ?? 32;
+  return {
+    name: 'mig',
+    allocate(input: AllocationInput): AllocationResult {
+      const { context, unitScores, budget } = input;
+      const groups = makeGroups(context, passageTokens);
+      const g = groups.length;
+      const groupOfUnit = new Uint32Array(unitScores.length);
+      const size = new Float64Array(g);
+      const relevance = new Float64Array(g);
+      for (let i = 0; i < g; i++) {
+        const grp = groups[i]!;
+        let best = 0;
+        let second = 0;
+        for (let u = grp.unitStart; u < grp.unitEnd; u++) {
+          groupOfUnit[u] = i;
+          size[i]! += context.tokens[u]!;
+          const s = unitScores[u]!;
+          if (s > best) {
+            second = best;
+            best = s;
+          } else if (s > second) second = s;
+        }
+        relevance[i] = best + 0.5 * second;
+      }
+      let maxRel = 0;
+      for (let i = 0; i < g; i++) if (relevance[i]! > maxRel) maxRel = relevance[i]!;
+      if (maxRel > 0) for (let i = 0; i < g; i++) relevance[i]! /= maxRel;
+      const values = new Float64Array(g);
+      const redundancy = groupRedundancy(context, groups, relevance, compareWith);
+      for (let i = 0; i < g; i++) values[i] = Math.max(0, relevance[i]! - lambda * redundancy[i]! * relevance[i]!);
+      const weights = new Float64Array(g);
+      for (let i = 0; i < g; i++) weights[i] = Math.pow(values[i]!, sharpness);
+      const caps = waterFill(weights, size, budget);
+      return { groups, caps, values, groupOfUnit };
+    },
+  };
+}
+
+function makeGroups(context: ScoringContext, passageTokens: number): AllocationGroup[] {
+  const { sources, blocks } = context.segmentation;
+  const units = context.segmentation.units;
+  const out: AllocationGroup[] = [];
+  if (sources.length > 1) {
+    let start = 0;
+    for (let u = 1; u <= units.length; u++) {
+      if (u === units.length || units[u]!.source !== units[start]!.source) {
+        out.push({ unitStart: start, unitEnd: u });
+        start = u;
+      }
+    }
+    return out;
+  }
+  // one source: passages of consecutive blocks, long blocks cut between units
+  let start = 0;
+  let tokens = 0;
+  for (const block of blocks) {
+    for (let u = block.unitStart; u < block.unitEnd; u++) {
+      tokens += context.tokens[u]!;
+      if (tokens >= passageTokens && u + 1 < block.unitEnd) {
+        out.push({ unitStart: start, unitEnd: u + 1 });
+        start = u + 1;
+        tokens = 0;
+      }
+    }
+    if (tokens >= passageTokens / 2) {
+      out.push({ unitStart: start, unitEnd: block.unitEnd });
+      start = block.unitEnd;
+      tokens = 0;
+    }
+  }
+  if (start < units.length) out.push({ unitStart: start, unitEnd: units.length });
+  return out;
+}
+
+/** Max tf-idf cosine of each group with up to `compareWith` groups of higher relevance. */
+function groupRedundancy(context: ScoringContext, groups: readonly AllocationGroup[], relevance: Float64Array, compareWith: number): Float64Array {
+  const g = groups.length;
+  const out = new Float64Array(g);
+  if (g < 2) return out;
+  const n = context.texts.length;
+  const { termOffsets, termIds, documentFrequency } = context;
+  const vectors: Array<Map<number, number>> = [];
+  const norms = new Float64Array(g);
+  for (let i = 0; i < g; i++) {
+    const v = new Map<number, number>();
+    const grp = groups[i]!;
+    for (let k = termOffsets[grp.unitStart]!; k < termOffsets[grp.unitEnd]!; k++) {
+      const t = termIds[k]!;
+      v.set(t, (v.get(t) ?? 0) + 1);
+    }
+    let norm = 0;
+    for (const [t, tf] of v) {
+      const w = (1 + Math.log(tf)) * idf(documentFrequency[t]!, n);
+      v.set(t, w);
+      norm += w * w;
+    }
+    vectors.push(v);
+    norms[i] = Math.sqrt(norm) || 1;
+  }
+  const order = Array.from({ length: g }, (_, i) => i).sort((a, b) => relevance[b]! - relevance[a]! || a - b);
+  for (let r = 1; r < g; r++) {
+    const i = order[r]!;
+    const vi = vectors[i]!;
+    let best = 0;
+    for (let q = Math.max(0, r - compareWith); q < r; q++) {
+      const j = order[q]!;
+      const vj = vectors[j]!;
+      const [small, large] = vi.size < vj.size ? [vi, vj] : [vj, vi];
+      let dot = 0;
+      for (const [t, w] of small) {
+        const o = large.get(t);
+        if (o !== undefined) dot += w * o;
+      }
+      const cos = dot / (norms[i]! * norms[j]!);
+      if (cos > best) best = cos;
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Shares `budget` in proportion to `weights`, never giving a group more than its size; surplus flows to the others. */
+export function waterFill(weights: Float64Array, size: Float64Array, budget: number): Float64Array {
+  const g = weights.length;
+  const caps = new Float64Array(g);
+  const open = new Uint8Array(g);
+  let remaining = budget;
+  let openWeight = 0;
+  for (let i = 0; i < g; i++) {
+    if (weights[i]! > 0 && size[i]! > 0) {
+      open[i] = 1;
+      openWeight += weights[i]!;
+    }
+  }
+  for (let round = 0; round < g + 1 && remaining > 1e-9 && openWeight > 0; round++) {
+    let saturated = false;
+    for (let i = 0; i < g; i++) {
+      if (!open[i]) continue;
+      const share = (remaining * weights[i]!) / openWeight;
+      if (caps[i]! + share >= size[i]!) saturated = true;
+    }
+    if (!saturated) {
+      for (let i = 0; i < g; i++) if (open[i]) caps[i]! += (remaining * weights[i]!) / openWeight;
+      remaining = 0;
+      break;
+    }
+    let given = 0;
+    const before = remaining;
+    for (let i = 0; i < g; i++) {
+      if (!open[i]) continue;
+      const share = (before * weights[i]!) / openWeight;
+      if (caps[i]! + share >= size[i]!) {
+        given += size[i]! - caps[i]!;
+        caps[i] = size[i]!;
+        open[i] = 0;
+      }
+    }
+    remaining -= given;
+    openWeight = 0;
+    for (let i = 0; i < g; i++) if (open[i]) openWeight += weights[i]!;
+  }
+  return caps;
+}

@@ -1,0 +1,306 @@
+import type { CompressOptions, Pipeline } from './options.js';
+import type { Budget, CompressInput, CompressionResult, PruneContext, ScoringContext, Segmentation, Source, Tokenizer, UnitDecision, UnitReport } from './types.js';
+import { CtxpressError } from './errors.js';
+import { createSources } from './sources.js';
+import { buildScoringContext } from './scoring-context.js';
+import { combineScores } from './scorers/combine.js';
+import { renderSelection } from './render.js';
+import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
+import { bm25Scorer } from './scorers/bm25-scorer.js';
+import { neighbourScorer } from './scorers/neighbour-scorer.js';
+import { groupScorer } from './scorers/group-scorer.js';
+import { informationScorer, termSurprisal } from './scorers/information-scorer.js';
+import { positionScorer } from './scorers/position-scorer.js';
+import { migAllocator } from './allocators/mig-allocator.js';
+import { greedySelector } from './selectors/greedy-selector.js';
+import { wordPruner } from './pruners/word-pruner.js';
+import { isStopWord, stem, forEachTerm } from './text/terms.js';
+
+/** The default stages. Each is a plain value; pass `pipeline` to replace any of them. */
+export function defaultPipeline(): Pipeline {
+  const bm25 = bm25Scorer();
+  return {
+    segmenter: structuredTextSegmenter(),
+    queryScorers: [
+      { scorer: bm25, weight: 1 },
+      { scorer: neighbourScorer(bm25), weight: 0.3 },
+      { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.25 },
+      { scorer: informationScorer(), weight: 0.1 },
+      { scorer: positionScorer(), weight: 0.1 },
+    ],
+    agnosticScorers: [
+      { scorer: informationScorer(), weight: 1 },
+      { scorer: positionScorer(), weight: 0.5 },
+    ],
+    allocator: migAllocator(),
+    selector: greedySelector(),
+    pruner: wordPruner(),
+  };
+}
+
+/** Checks a budget and returns the target token count for an input of `original` tokens. */
+export function resolveBudget(budget: Budget | undefined, original: number): number {
+  if (budget === undefined || budget === null || typeof budget !== 'object') {
+    throw new CtxpressError('INVALID_BUDGET', 'options.budget is required: give { tokens: N } (N ≥ 1) or { ratio: R } (R ≥ 1).');
+  }
+  const b = budget as Record<string, unknown>;
+  const hasTokens = b['tokens'] !== undefined;
+  const hasRatio = b['ratio'] !== undefined;
+  if (hasTokens === hasRatio) {
+    throw new CtxpressError('INVALID_BUDGET', 'options.budget needs exactly one of { tokens: N } or { ratio: R }.');
+  }
+  if (hasTokens) {
+    const t = b['tokens'];
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1) {
+      throw new CtxpressError('INVALID_BUDGET', `budget.tokens must be a whole number ≥ 1, got ${JSON.stringify(t)}.`);
+    }
+    return t;
+  }
+  const r = b['ratio'];
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 1) {
+    throw new CtxpressError('INVALID_BUDGET', `budget.ratio must be a finite number ≥ 1 (2 = half the tokens), got ${JSON.stringify(r)}.`);
+  }
+  return Math.floor(original / r);
+}
+
+function checkTokenizer(tokenizer: unknown): Tokenizer {
+  if (typeof tokenizer !== 'object' || tokenizer === null || typeof (tokenizer as Tokenizer).count !== 'function') {
+    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) } (in @ctxpress/node a name such as "o200k_base" also works).');
+  }
+  return tokenizer as Tokenizer;
+}
+
+function toRegExps(keep: CompressOptions['keep']): RegExp[] {
+  if (keep === undefined) return [];
+  if (!Array.isArray(keep)) throw new CtxpressError('INVALID_OPTION', 'options.keep must be an array of strings or regular expressions.');
+  return keep.map((k: unknown, i) => {
+    if (k instanceof RegExp) return new RegExp(k.source, k.flags.includes('g') ? k.flags : `${k.flags}g`);
+    if (typeof k === 'string' && k.length > 0) return new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
+    throw new CtxpressError('INVALID_OPTION', `options.keep[${i}] must be a non-empty string or a RegExp.`);
+  });
+}
+
+function now(): number {
+  return performance.now();
+}
+
+/** Marks every unit that overlaps a match of a keep pattern. */
+function pinMatches(segmentation: Segmentation, keep: readonly RegExp[]): Uint8Array {
+  const pinned = new Uint8Array(segmentation.units.length);
+  if (keep.length === 0) return pinned;
+  const { units, sources } = segmentation;
+  let first = 0;
+  for (const src of sources) {
+    let last = first;
+    while (last < units.length && units[last]!.source === src.index) last++;
+    for (const re of keep) {
+      re.lastIndex = 0;
+      let u = first;
+      for (let m = re.exec(src.text); m !== null; m = re.exec(src.text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        const ms = m.index;
+        const me = ms + m[0].length;
+        while (u < last && units[u]!.end <= ms) u++;
+        for (let k = u; k < last && units[k]!.start < me; k++) pinned[k] = 1;
+      }
+    }
+    first = last;
+  }
+  return pinned;
+}
+
+/**
+ * Compresses `input` to the token budget, synchronously, with an explicit tokenizer. `@ctxpress/node`'s `compress()` wraps
+ * this with tokenizers by name.
+ *
+ * @example
+ * const result = compressSync(longText, { budget: { ratio: 4 }, query: 'Who won?', tokenizer });
+ * result.text; // ≤ budget tokens, made only of spans of the input
+ */
+export function compressSync(input: CompressInput, options: CompressOptions): CompressionResult {
+  if (typeof options !== 'object' || options === null) {
+    throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer, query? }.');
+  }
+  const t0 = now();
+  const tokenizer = checkTokenizer(options.tokenizer);
+  if (options.query !== undefined && typeof options.query !== 'string') {
+    throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
+  }
+  const separator = options.separator ?? '\n';
+  const documentSeparator = options.documentSeparator ?? '\n\n';
+  if (typeof separator !== 'string' || typeof documentSeparator !== 'string') {
+    throw new CtxpressError('INVALID_OPTION', 'options.separator and options.documentSeparator must be strings.');
+  }
+  const prune = options.prune ?? false;
+  if (prune !== false && (typeof prune !== 'number' || !(prune > 0 && prune < 1))) {
+    throw new CtxpressError('INVALID_OPTION', `options.prune must be false or a fraction between 0 and 1 (e.g. 0.3), got ${JSON.stringify(prune)}.`);
+  }
+  const keepPatterns = toRegExps(options.keep);
+  const pipeline: Pipeline = { ...defaultPipeline(), ...(options.pipeline ?? {}) };
+  const sources = createSources(input, options.format ?? 'auto');
+  const timings: Record<string, number> = {};
+
+  // original size: the whole input as it would be sent uncompressed
+  const fullText = sources.length === 1 ? sources[0]!.text : sources.map((s) => s.text).join(documentSeparator);
+  const original = fullText.length === 0 ? 0 : tokenizer.count(fullText);
+  const budget = resolveBudget(options.budget, original);
+  timings['count'] = now() - t0;
+  const sourceReports = sources.map((s) => ({ id: s.id, titleLength: s.titleLength, length: s.text.length }));
+
+  if (original <= budget) {
+    // nothing to do: the input already fits
+    const kept = sources.filter((s) => s.text.length > 0).map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
+    timings['total'] = now() - t0;
+    return { text: fullText, tokens: { original, compressed: original, budget }, ratio: 1, sources: sourceReports, kept, dropped: [], timings };
+  }
+
+  let t = now();
+  const segmentation = pipeline.segmenter.segment(sources);
+  timings['segment'] = now() - t;
+  t = now();
+  const context = buildScoringContext(segmentation, tokenizer, options.query);
+  timings['tokenize'] = now() - t;
+
+  t = now();
+  const pinned = pinMatches(segmentation, keepPatterns);
+  const hasQuery = options.query !== undefined && options.query.trim().length > 0;
+  const scorers = hasQuery && context.queryTermIds.length > 0 ? pipeline.queryScorers : pipeline.agnosticScorers;
+  const { combined, parts } = combineScores(scorers, context);
+  timings['score'] = now() - t;
+
+  const n = segmentation.units.length;
+  let pinnedTokens = 0;
+  for (let u = 0; u < n; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
+  if (pinnedTokens > budget) {
+    throw new CtxpressError('BUDGET_UNSATISFIABLE', `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`);
+  }
+
+  t = now();
+  const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
+  const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
+  timings['allocate'] = now() - t;
+
+  t = now();
+  const pruneRatio = prune === false || pipeline.pruner === undefined ? 0 : prune;
+  // with pruning, sentences shrink after selection, so select against a proportionally larger budget
+  const selectionBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
+  const selection = pipeline.selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
+  const keep = selection.keep;
+  timings['select'] = now() - t;
+
+  t = now();
+  const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, keep, pinned, keepPatterns, pruneRatio) : undefined;
+  timings['prune'] = now() - t;
+
+  t = now();
+  const renderOptions = { separator, documentSeparator };
+  let rendered = renderSelection(segmentation, keep, renderOptions, pieces);
+  let compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+  const trimmed = new Uint8Array(n);
+  // verify: recount the rendered text; drop the least valuable units until it fits
+  if (compressed > budget) {
+    const isAnchor = new Uint8Array(n);
+    for (let u = 0; u < n; u++) {
+      const a = segmentation.units[u]!.anchor;
+      if (keep[u] === 1 && a >= 0) isAnchor[a] = 1;
+    }
+    const removable: number[] = [];
+    for (let u = 0; u < n; u++) if (keep[u] === 1 && pinned[u] === 0) removable.push(u);
+    const value = (u: number): number => (Number.isNaN(selection.gains[u]!) ? combined[u]! : selection.gains[u]!);
+    removable.sort((a, b) => value(a) - value(b) || b - a);
+    let next = 0;
+    while (compressed > budget) {
+      let overflow = compressed - budget;
+      let removed = 0;
+      while (overflow > 0 && next < removable.length) {
+        const u = removable[next++]!;
+        if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
+        keep[u] = 0;
+        trimmed[u] = 1;
+        pieces?.delete(u);
+        overflow -= context.tokens[u]!;
+        removed++;
+      }
+      if (removed === 0) {
+        throw new CtxpressError('BUDGET_UNSATISFIABLE', `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`);
+      }
+      rendered = renderSelection(segmentation, keep, renderOptions, pieces);
+      compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+    }
+  }
+  timings['render'] = now() - t;
+  timings['total'] = now() - t0;
+
+  const result: CompressionResult = {
+    text: rendered.text,
+    tokens: { original, compressed, budget },
+    ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
+    sources: sourceReports,
+    kept: rendered.kept,
+    dropped: rendered.dropped,
+    timings,
+  };
+  if (options.explain !== true) return result;
+  const units: UnitReport[] = segmentation.units.map((unit, u) => {
+    const scores: Record<string, number> = {};
+    for (const p of parts) scores[p.name] = p.scores[u]!;
+    const decision: UnitDecision = trimmed[u] === 1 ? 'trimmed' : pinned[u] === 1 ? 'pinned' : keep[u] === 1 ? 'kept' : 'dropped';
+    return {
+      span: { sourceId: sources[unit.source]!.id, start: unit.start, end: unit.end },
+      kind: unit.kind,
+      tokens: context.tokens[u]!,
+      scores,
+      score: combined[u]!,
+      groupValue: allocation === undefined ? 0 : allocation.values[allocation.groupOfUnit[u]!]!,
+      gain: selection.gains[u]!,
+      decision,
+    };
+  });
+  return { ...result, units };
+}
+
+function hasKeptDependant(segmentation: Segmentation, keep: Uint8Array, anchor: number): boolean {
+  const units = segmentation.units;
+  for (let u = anchor + 1; u < units.length && units[u]!.source === units[anchor]!.source; u++) {
+    if (keep[u] === 1 && units[u]!.anchor === anchor) return true;
+  }
+  return false;
+}
+
+function prunePieces(
+  pruner: NonNullable<Pipeline['pruner']>,
+  segmentation: Segmentation,
+  context: ScoringContext,
+  keep: Uint8Array,
+  pinned: Uint8Array,
+  keepPatterns: readonly RegExp[],
+  ratio: number,
+): Map<number, ReadonlyArray<readonly [number, number]>> {
+  const surprisal = termSurprisal(context);
+  const queryTerms = new Set<string>(context.queryTermsMissing);
+  for (const [term, id] of context.vocabulary) if (context.queryTermIds.includes(id)) queryTerms.add(term);
+  if (context.query !== undefined) forEachTerm(context.query, 0, context.query.length, (term) => queryTerms.add(term));
+  const information = (word: string): number => {
+    if (isStopWord(word)) return 0;
+    const id = context.vocabulary.get(stem(word));
+    return id === undefined ? 100 : surprisal[id]!;
+  };
+  const pieces = new Map<number, ReadonlyArray<readonly [number, number]>>();
+  const sourceContexts = new Map<number, PruneContext>();
+  const units = segmentation.units;
+  for (let u = 0; u < units.length; u++) {
+    if (keep[u] !== 1 || pinned[u] === 1) continue;
+    const unit = units[u]!;
+    let pc = sourceContexts.get(unit.source);
+    if (pc === undefined) {
+      pc = { source: segmentation.sources[unit.source] as Source, queryTerms, keep: keepPatterns, information };
+      sourceContexts.set(unit.source, pc);
+    }
+    const ranges = pruner.prune(unit, pc, ratio);
+    if (ranges.length !== 1 || ranges[0]![0] !== unit.start || ranges[0]![1] !== unit.end) pieces.set(u, ranges);
+  }
+  return pieces;
+}

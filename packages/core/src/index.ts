@@ -1,0 +1,67 @@
+/**
+ * @ctxpress/core — the compression pipeline with no runtime dependencies:
+ * segment → score → allocate → select → prune → render → verify.
+ * @module
+ */
+export type {
+  AllocationGroup,
+  AllocationInput,
+  AllocationResult,
+  Allocator,
+  Budget,
+  CompressInput,
+  CompressionResult,
+  DocumentInput,
+  Group,
+  PruneContext,
+  Pruner,
+  Scorer,
+  ScoringContext,
+  Segmentation,
+  SelectionInput,
+  SelectionResult,
+  Selector,
+  Source,
+  SourceFormat,
+  SourceReport,
+  Span,
+  Tokenizer,
+  Unit,
+  UnitDecision,
+  UnitKind,
+  UnitReport,
+} from './types.js';
+export type { CompressOptions, Pipeline, Segmenter, WeightedScorer } from './options.js';
+export { CtxpressError, isCtxpressError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { compressSync, defaultPipeline, resolveBudget } from './compress.js';
+export { createSources, detectFormat } from './sources.js';
+export { buildScoringContext, idf } from './scoring-context.js';
+export { renderSelection } from './render.js';
+export type { RenderOptions, Rendered } from './render.js';
+export { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
+export type { StructuredTextSegmenterOptions } from './segmenters/structured-text-segmenter.js';
+export { bm25Scorer } from './scorers/bm25-scorer.js';
+export type { Bm25ScorerOptions } from './scorers/bm25-scorer.js';
+export { neighbourScorer } from './scorers/neighbour-scorer.js';
+export type { NeighbourScorerOptions } from './scorers/neighbour-scorer.js';
+export { groupScorer } from './scorers/group-scorer.js';
+export type { GroupScorerOptions } from './scorers/group-scorer.js';
+export { informationScorer } from './scorers/information-scorer.js';
+export { positionScorer } from './scorers/position-scorer.js';
+export type { PositionScorerOptions } from './scorers/position-scorer.js';
+export { combineScores } from './scorers/combine.js';
+export { migAllocator, waterFill } from './allocators/mig-allocator.js';
+export type { MigAllocatorOptions } from './allocators/mig-allocator.js';
+export { greedySelector } from './selectors/greedy-selector.js';
+export type { GreedySelectorOptions } from './selectors/greedy-selector.js';
+export { wordPruner } from './pruners/word-pruner.js';
+export { forEachSentence } from './text/sentences.js';
+export { forEachTerm, terms, stem, isStopWord } from './text/terms.js';
+
+import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
+import type { Segmenter } from './options.js';
+/** The segmenter `compress()` uses unless told otherwise. */
+export function defaultSegmenter(): Segmenter {
+  return structuredTextSegmenter();
+}

@@ -1,0 +1,158 @@
+/**
+ * Identifier-aware term extraction for lexical scoring: lower-cased words, numbers kept whole ("3.5", "1,000"),
+ * camelCase / snake_case identifiers emitted whole and split into parts, CJK characters one term each,
+ * English stop words dropped, a light suffix stemmer so "limits" matches "limit".
+ * One pass over char codes, no regular expressions on the hot path.
+ * @module
+ */
+
+const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a about above after again against all am an and any are aren as at be because been before being below between both but by ' +
+    'can cannot could couldn did didn do does doesn doing don down during each few for from further had hadn has hasn have haven ' +
+    'having he her here hers herself him himself his how i if in into is isn it its itself just let me more most mustn my myself ' +
+    'no nor not of off on once only or other ought our ours ourselves out over own same shan she should shouldn so some such than ' +
+    'that the their theirs them themselves then there these they this those through to too under until up very was wasn we were ' +
+    'weren what when where which while who whom why will with won would wouldn you your yours yourself yourselves s t ll re ve d m ' +
+    'also yes yeah oh ok okay uh um hmm really like get got just much many well one would could'
+  ).split(' '),
+);
+
+/** True when `word` (lower-case) is an English stop word. */
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word);
+}
+
+/** Light English suffix stemmer (plural and -ing/-ed), applied identically to query and text. */
+export function stem(word: string): string {
+  const n = word.length;
+  if (n <= 3) return word;
+  const last = word.charCodeAt(n - 1);
+  if (last === 115 /* s */) {
+    if (word.endsWith('ies') && n > 4) return word.slice(0, -3) + 'y';
+    if (word.endsWith('sses')) return word.slice(0, -2);
+    if (word.endsWith('ss') || word.endsWith('us') || word.endsWith('is')) return word;
+    return word.slice(0, -1);
+  }
+  if (n > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (n > 4 && word.endsWith('ed') && !word.endsWith('eed')) return word.slice(0, -2);
+  return word;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+function isCjk(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff);
+}
+const UNICODE_WORD = /[\p{L}\p{N}\p{M}]/u;
+function isWordChar(text: string, c: number, i: number): boolean {
+  if (c < 128) return isAsciiLetter(c) || isDigit(c) || c === 95; /* _ */
+  if (isCjk(c)) return false;
+  return UNICODE_WORD.test(text[i] ?? '');
+}
+
+/**
+ * Calls `emit(term, start, end)` for every term of `text[start, end)`; `start`/`end` are the word's offsets.
+ * Identifier parts are emitted with the offsets of the whole word.
+ */
+export function forEachTerm(
+  text: string,
+  start: number,
+  end: number,
+  emit: (term: string, wordStart: number, wordEnd: number) => void,
+): void {
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (isCjk(c)) {
+      emit(text[i] as string, i, i + 1);
+      i++;
+      continue;
+    }
+    if (!isWordChar(text, c, i)) {
+      i++;
+      continue;
+    }
+    const wordStart = i;
+    let hasUpperInside = false;
+    let hasUnderscore = false;
+    let allDigits = true;
+    let prevLower = false;
+    while (i < end) {
+      const d = text.charCodeAt(i);
+      if (isWordChar(text, d, i)) {
+        if (!isDigit(d)) allDigits = false;
+        if (d === 95) hasUnderscore = true;
+        if (isUpper(d) && prevLower) hasUpperInside = true;
+        prevLower = (d >= 97 && d <= 122) || isDigit(d);
+        i++;
+        continue;
+      }
+      // numbers keep their decimal point / thousands separator: 3.5, 1,000
+      if ((d === 46 || d === 44) && allDigits && i + 1 < end && isDigit(text.charCodeAt(i + 1))) {
+        i++;
+        continue;
+      }
+      // apostrophe inside a word: keep "don't" as "dont"-like unit, drop possessive 's
+      if ((d === 39 || d === 0x2019) && i + 1 < end && isAsciiLetter(text.charCodeAt(i + 1))) {
+        const next = text.charCodeAt(i + 1) | 32;
+        const after = i + 2 < end ? text.charCodeAt(i + 2) : 32;
+        if (next === 115 /* s */ && !isWordChar(text, after, i + 2)) break; // possessive
+        i++;
+        continue;
+      }
+      break;
+    }
+    const wordEnd = i;
+    const raw = text.slice(wordStart, wordEnd);
+    const lower = raw.toLowerCase().replace(/['\u2019]/g, '');
+    if (allDigits || lower.length === 0) {
+      emit(lower, wordStart, wordEnd);
+      continue;
+    }
+    if (!STOP_WORDS.has(lower)) emit(stem(lower), wordStart, wordEnd);
+    if (hasUnderscore || hasUpperInside) emitParts(raw, wordStart, wordEnd, emit);
+    // possessive: skip "'s"
+    if (i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019)) i += 2;
+  }
+}
+
+function emitParts(raw: string, wordStart: number, wordEnd: number, emit: (term: string, s: number, e: number) => void): void {
+  let partStart = 0;
+  const flush = (to: number): void => {
+    if (to > partStart) {
+      const part = raw.slice(partStart, to).toLowerCase();
+      if (part.length > 1 && !STOP_WORDS.has(part)) emit(stem(part), wordStart, wordEnd);
+    }
+  };
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw.charCodeAt(k);
+    if (c === 95) {
+      flush(k);
+      partStart = k + 1;
+    } else if (k > partStart && isUpper(c)) {
+      const prev = raw.charCodeAt(k - 1);
+      const next = k + 1 < raw.length ? raw.charCodeAt(k + 1) : 0;
+      // boundary before an upper-case letter after a lower-case one (fooBar), or at the end of an acronym (HTTPServer)
+      if (!isUpper(prev) || (next >= 97 && next <= 122)) {
+        flush(k);
+        partStart = k;
+      }
+    }
+  }
+  flush(raw.length);
+}
+
+/** All terms of `text`, in order (convenience; the pipeline uses `forEachTerm`). */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  forEachTerm(text, 0, text.length, (t) => out.push(t));
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * @ctxpress/node — `compress()` with real tokenizers by name, plus everything from @ctxpress/core.
+ * @module
+ */
+import { compressSync, CtxpressError } from '@ctxpress/core';
+import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
+import { getTokenizer } from './tokenizers/registry.js';
+
+export { getTokenizer, resolveTokenizerName, tokenizerNames } from './tokenizers/registry.js';
+export type { TokenizerName } from './tokenizers/registry.js';
+export { openAiTokenizer } from './tokenizers/openai.js';
+export { huggingFaceTokenizer } from './tokenizers/hugging-face.js';
+export {
+  CtxpressError,
+  isCtxpressError,
+  compressSync,
+  defaultPipeline,
+  createSources,
+  detectFormat,
+  renderSelection,
+  structuredTextSegmenter,
+  bm25Scorer,
+  neighbourScorer,
+  groupScorer,
+  informationScorer,
+  positionScorer,
+  migAllocator,
+  greedySelector,
+  wordPruner,
+} from '@ctxpress/core';
+export type { CompressInput, CompressionResult, DocumentInput, Span, Tokenizer, UnitReport, Pipeline, Budget } from '@ctxpress/core';
+
+/** `compress()` options: as in @ctxpress/core, but the tokenizer may be a name and defaults to o200k_base. */
+export type NodeCompressOptions = Omit<CompressOptions, 'tokenizer'> & { readonly tokenizer?: string | Tokenizer };
+
+/**
+ * Compresses a text or a list of documents to a token budget in the target model's tokenizer.
+ *
+ * @example
+ * import { compress } from '@ctxpress/node';
+ * const result = await compress(longText, { query: 'What limits battery life?', budget: { ratio: 4 } });
+ * console.log(result.text, result.tokens);
+ */
+export async function compress(input: CompressInput, options: NodeCompressOptions): Promise<CompressionResult> {
+  if (typeof options !== 'object' || options === null) {
+    throw new CtxpressError('INVALID_OPTION', 'options are required: { budget: { tokens } | { ratio }, query?, tokenizer? }.');
+  }
+  const tokenizer = typeof options.tokenizer === 'object' && options.tokenizer !== null ? options.tokenizer : await getTokenizer(options.tokenizer ?? 'o200k_base');
+  return compressSync(input, { ...options, tokenizer });
+}
