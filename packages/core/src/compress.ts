@@ -144,7 +144,8 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   const timings: Record<string, number> = {};
 
   // original size: the whole input as it would be sent uncompressed
-  const fullText = sources.length === 1 ? sources[0]!.text : sources.map((s) => s.text).join(documentSeparator);
+  const nonEmpty = sources.filter((s) => s.text.length > 0);
+  const fullText = nonEmpty.length === 1 ? nonEmpty[0]!.text : nonEmpty.map((s) => s.text).join(documentSeparator);
   const original = fullText.length === 0 ? 0 : tokenizer.count(fullText);
   const budget = resolveBudget(options.budget, original);
   timings['count'] = now() - t0;
@@ -152,7 +153,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
 
   if (original <= budget) {
     // nothing to do: the input already fits
-    const kept = sources.filter((s) => s.text.length > 0).map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
+    const kept = nonEmpty.map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
     timings['total'] = now() - t0;
     return { text: fullText, tokens: { original, compressed: original, budget }, ratio: 1, sources: sourceReports, kept, dropped: [], timings };
   }

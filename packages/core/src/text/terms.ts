@@ -84,14 +84,14 @@ export function forEachTerm(
     let hasUpperInside = false;
     let hasUnderscore = false;
     let allDigits = true;
-    let prevLower = false;
+    let hasLower = false;
     while (i < end) {
       const d = text.charCodeAt(i);
       if (isWordChar(text, d, i)) {
         if (!isDigit(d)) allDigits = false;
         if (d === 95) hasUnderscore = true;
-        if (isUpper(d) && prevLower) hasUpperInside = true;
-        prevLower = (d >= 97 && d <= 122) || isDigit(d);
+        if (isUpper(d) && i > wordStart) hasUpperInside = true;
+        else if (d >= 97 && d <= 122) hasLower = true;
         i++;
         continue;
       }
@@ -118,7 +118,7 @@ export function forEachTerm(
       continue;
     }
     if (!STOP_WORDS.has(lower)) emit(stem(lower), wordStart, wordEnd);
-    if (hasUnderscore || hasUpperInside) emitParts(raw, wordStart, wordEnd, emit);
+    if (hasUnderscore || (hasUpperInside && hasLower)) emitParts(raw, wordStart, wordEnd, emit);
     // possessive: skip "'s"
     if (i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019)) i += 2;
   }
