@@ -184,55 +184,49 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
   timings['allocate'] = now() - t;
 
-  t = now();
   const pruneRatio = prune === false || pipeline.pruner === undefined ? 0 : prune;
-  // with pruning, sentences shrink after selection, so select against a proportionally larger budget
-  const selectionBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
-  const selection = pipeline.selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
-  const keep = selection.keep;
-  timings['select'] = now() - t;
-
-  t = now();
-  const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, keep, pinned, keepPatterns, pruneRatio) : undefined;
-  timings['prune'] = now() - t;
-
-  t = now();
   const renderOptions = { separator, documentSeparator };
-  let rendered = renderSelection(segmentation, keep, renderOptions, pieces);
-  let compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
-  const trimmed = new Uint8Array(n);
-  // verify: recount the rendered text; drop the least valuable units until it fits
-  if (compressed > budget) {
-    const isAnchor = new Uint8Array(n);
-    for (let u = 0; u < n; u++) {
-      const a = segmentation.units[u]!.anchor;
-      if (keep[u] === 1 && a >= 0) isAnchor[a] = 1;
-    }
-    const removable: number[] = [];
-    for (let u = 0; u < n; u++) if (keep[u] === 1 && pinned[u] === 0) removable.push(u);
-    const value = (u: number): number => (Number.isNaN(selection.gains[u]!) ? combined[u]! : selection.gains[u]!);
-    removable.sort((a, b) => value(a) - value(b) || b - a);
-    let next = 0;
-    while (compressed > budget) {
-      let overflow = compressed - budget;
-      let removed = 0;
-      while (overflow > 0 && next < removable.length) {
-        const u = removable[next++]!;
-        if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
-        keep[u] = 0;
-        trimmed[u] = 1;
-        pieces?.delete(u);
-        overflow -= context.tokens[u]!;
-        removed++;
-      }
-      if (removed === 0) {
-        throw new CtxpressError('BUDGET_UNSATISFIABLE', `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`);
-      }
-      rendered = renderSelection(segmentation, keep, renderOptions, pieces);
-      compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+  let selectMs = 0;
+  let pruneMs = 0;
+  let renderMs = 0;
+  /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
+  const attempt = (selectionBudget: number) => {
+    let ts = now();
+    const selection = pipeline.selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
+    selectMs += now() - ts;
+    ts = now();
+    const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepPatterns, pruneRatio) : undefined;
+    pruneMs += now() - ts;
+    ts = now();
+    const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
+    const compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+    renderMs += now() - ts;
+    return { selection, pieces, rendered, compressed };
+  };
+  // with pruning, sentences shrink after selection, so select against a proportionally larger budget
+  const firstBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
+  let best = attempt(firstBudget);
+  // calibrate: the selector's estimate of joins and separators is conservative (BPE often merges ".\n" into one token);
+  // spend the measured slack in a second selection, and keep whichever fills the budget better without going over
+  if (best.compressed < budget && best.compressed > 0) {
+    const second = attempt(firstBudget + (budget - best.compressed));
+    if (second.compressed <= budget && second.compressed > best.compressed) best = second;
+    else if (second.compressed > budget) {
+      const fitted = fitToBudget(second, budget, context, segmentation, pinned, combined, renderOptions, tokenizer);
+      if (fitted.compressed > best.compressed) best = fitted;
     }
   }
-  timings['render'] = now() - t;
+  t = now();
+  const { selection } = best;
+  const keep = selection.keep;
+  const trimmed = new Uint8Array(n);
+  const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer, trimmed) : best;
+  const rendered = final.rendered;
+  const compressed = final.compressed;
+  renderMs += now() - t;
+  timings['select'] = selectMs;
+  timings['prune'] = pruneMs;
+  timings['render'] = renderMs;
   timings['total'] = now() - t0;
 
   const result: CompressionResult = {
@@ -261,6 +255,64 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     };
   });
   return { ...result, units };
+}
+
+interface Attempt {
+  readonly selection: { readonly keep: Uint8Array; readonly gains: Float64Array };
+  readonly pieces: Map<number, ReadonlyArray<readonly [number, number]>> | undefined;
+  readonly rendered: ReturnType<typeof renderSelection>;
+  readonly compressed: number;
+}
+
+/**
+ * Verifier: drops the least valuable kept units (never pinned ones, never an anchor whose dependants stay) until the
+ * recounted text fits. Mutates `attempt.selection.keep`; marks dropped units in `trimmed`.
+ */
+function fitToBudget(
+  attempt: Attempt,
+  budget: number,
+  context: ScoringContext,
+  segmentation: Segmentation,
+  pinned: Uint8Array,
+  combined: Float64Array,
+  renderOptions: { separator: string; documentSeparator: string },
+  tokenizer: Tokenizer,
+  trimmed: Uint8Array = new Uint8Array(segmentation.units.length),
+): Attempt {
+  const n = segmentation.units.length;
+  const keep = attempt.selection.keep;
+  const gains = attempt.selection.gains;
+  const pieces = attempt.pieces;
+  const isAnchor = new Uint8Array(n);
+  for (let u = 0; u < n; u++) {
+    const a = segmentation.units[u]!.anchor;
+    if (keep[u] === 1 && a >= 0) isAnchor[a] = 1;
+  }
+  const removable: number[] = [];
+  for (let u = 0; u < n; u++) if (keep[u] === 1 && pinned[u] === 0) removable.push(u);
+  const value = (u: number): number => (Number.isNaN(gains[u]!) ? combined[u]! : gains[u]!);
+  removable.sort((a, b) => value(a) - value(b) || b - a);
+  let next = 0;
+  let { rendered, compressed } = attempt;
+  while (compressed > budget) {
+    let overflow = compressed - budget;
+    let removed = 0;
+    while (overflow > 0 && next < removable.length) {
+      const u = removable[next++]!;
+      if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
+      keep[u] = 0;
+      trimmed[u] = 1;
+      pieces?.delete(u);
+      overflow -= context.tokens[u]!;
+      removed++;
+    }
+    if (removed === 0) {
+      throw new CtxpressError('BUDGET_UNSATISFIABLE', `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`);
+    }
+    rendered = renderSelection(segmentation, keep, renderOptions, pieces);
+    compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+  }
+  return { selection: attempt.selection, pieces, rendered, compressed };
 }
 
 function hasKeptDependant(segmentation: Segmentation, keep: Uint8Array, anchor: number): boolean {

@@ -6,8 +6,12 @@ export interface MigAllocatorOptions {
   readonly passageTokens?: number;
   /** Weight of redundancy in marginal information gain. Default 0.5. */
   readonly redundancy?: number;
-  /** Sharpening exponent on group values before the budget is shared out. Default 2. */
+  /** Sharpening exponent on group values before the budget is shared out. Default 1. */
   readonly sharpness?: number;
+  /** Share of the budget allocated by group value; the rest goes to the best units anywhere. Default 0.5. */
+  readonly coarseShare?: number;
+  /** Groups whose value is below this fraction of the best group's get no first-pass budget. Default 0.3. */
+  readonly minValue?: number;
   /** How many better groups each group is compared with for redundancy. Default 32. */
   readonly compareWith?: number;
 }
@@ -16,13 +20,16 @@ export interface MigAllocatorOptions {
  * Coarse budget allocation by marginal information gain (COMI, LongLLMLingua): groups are the documents (several
  * sources) or passages of about `passageTokens` (one source, cut at block boundaries). A group's value is its relevance
  * (its best units' scores) minus its redundancy with the better groups (tf-idf cosine); its budget share grows with
- * value², water-filled up to its size. Caps are a first-pass limit: the selector spends what groups leave unused on the
- * best remaining units anywhere.
+ * value (groups under `minValue` of the best get none), water-filled up to its size, over `coarseShare` of the budget.
+ * Caps are a first-pass limit: every group with a cap gets at least its best unit, and the selector then spends the rest of
+ * the budget on the best remaining units anywhere.
  */
 export function migAllocator(options: MigAllocatorOptions = {}): Allocator {
   const passageTokens = options.passageTokens ?? 400;
   const lambda = options.redundancy ?? 0.5;
-  const sharpness = options.sharpness ?? 2;
+  const sharpness = options.sharpness ?? 1;
+  const coarseShare = options.coarseShare ?? 0.5;
+  const minValue = options.minValue ?? 0.3;
   const compareWith = options.compareWith ?? 32;
   return {
     name: 'mig',
@@ -55,8 +62,10 @@ export function migAllocator(options: MigAllocatorOptions = {}): Allocator {
       const redundancy = groupRedundancy(context, groups, relevance, compareWith);
       for (let i = 0; i < g; i++) values[i] = Math.max(0, relevance[i]! - lambda * redundancy[i]! * relevance[i]!);
       const weights = new Float64Array(g);
-      for (let i = 0; i < g; i++) weights[i] = Math.pow(values[i]!, sharpness);
-      const caps = waterFill(weights, size, budget);
+      let maxValue = 0;
+      for (let i = 0; i < g; i++) if (values[i]! > maxValue) maxValue = values[i]!;
+      for (let i = 0; i < g; i++) weights[i] = values[i]! >= minValue * maxValue && values[i]! > 0 ? Math.pow(values[i]!, sharpness) : 0;
+      const caps = waterFill(weights, size, budget * coarseShare);
       return { groups, caps, values, groupOfUnit };
     },
   };

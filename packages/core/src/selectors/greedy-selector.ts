@@ -93,7 +93,9 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
           if (used + c > budget) continue; // does not fit; smaller units may
           if (useCaps && allocation !== undefined && groupUsed !== undefined) {
             const grp = allocation.groupOfUnit[u]!;
-            if (groupUsed[grp]! + tokens[u]! > allocation.caps[grp]! + 1e-9) {
+            const cap = allocation.caps[grp]!;
+            // a group with a cap always gets its best unit; beyond that, the cap binds
+            if (cap <= 0 || (groupUsed[grp]! > 0 && groupUsed[grp]! + tokens[u]! > cap + 1e-9)) {
               deferred.push(u);
               continue;
             }

@@ -1,0 +1,109 @@
+import { CtxpressError, type CompressInput, type CompressionResult } from '@ctxpress/core';
+import type { NodeCompressOptions } from '@ctxpress/node';
+import { describe, expect, it } from 'vitest';
+import { type CompressFunction, handleBatchLine } from './batch-request.js';
+
+/** A stand-in for the library that records its calls and keeps the first `budget` characters. */
+function fakeCompress(): CompressFunction & { calls: { input: CompressInput; options: NodeCompressOptions }[] } {
+  const calls: { input: CompressInput; options: NodeCompressOptions }[] = [];
+  const compress = async (input: CompressInput, options: NodeCompressOptions): Promise<CompressionResult> => {
+    calls.push({ input, options });
+    const text = typeof input === 'string' ? input : input.map((document) => document.text).join('\n\n');
+    const budget = 'tokens' in options.budget ? options.budget.tokens : Math.floor(text.length / options.budget.ratio);
+    const kept = text.slice(0, budget);
+    return {
+      text: kept,
+      tokens: { original: text.length, compressed: kept.length, budget },
+      ratio: kept.length === 0 ? Infinity : text.length / kept.length,
+      sources: [{ id: '0', titleLength: 0, length: text.length }],
+      kept: [{ sourceId: '0', start: 0, end: kept.length }],
+      dropped: [],
+      timings: {},
+    };
+  };
+  return Object.assign(compress, { calls });
+}
+
+async function run(line: string, compress: CompressFunction = fakeCompress()): Promise<{ ok: boolean; value: Record<string, unknown> }> {
+  const outcome = await handleBatchLine(line, 7, compress);
+  return { ok: outcome.ok, value: JSON.parse(outcome.json) as Record<string, unknown> };
+}
+
+describe('handleBatchLine', () => {
+  it('compresses a text request into {id, text, tokens, ratio, kept}', async () => {
+    const { ok, value } = await run('{"id":"a","text":"0123456789","tokens":4}');
+    expect(ok).toBe(true);
+    expect(value).toEqual({
+      id: 'a',
+      text: '0123',
+      tokens: { original: 10, compressed: 4, budget: 4 },
+      ratio: 2.5,
+      kept: [{ sourceId: '0', start: 0, end: 4 }],
+    });
+  });
+
+  it('passes documents, query, ratio, tokenizer, format and keep patterns (RegExp for /re/) to the library', async () => {
+    const compress = fakeCompress();
+    await run(
+      JSON.stringify({
+        id: 3,
+        documents: [{ id: 'x', text: 'abcd' }],
+        query: 'q',
+        ratio: 2,
+        tokenizer: 'cl100k_base',
+        format: 'markdown',
+        keep: ['/err\\d+/i', 'literal'],
+      }),
+      compress,
+    );
+    const call = compress.calls[0]!;
+    expect(call.input).toEqual([{ id: 'x', text: 'abcd' }]);
+    expect(call.options).toMatchObject({ budget: { ratio: 2 }, query: 'q', tokenizer: 'cl100k_base', format: 'markdown' });
+    expect(call.options.keep?.[0]).toBeInstanceOf(RegExp);
+    expect((call.options.keep?.[0] as RegExp).flags).toBe('i');
+    expect(call.options.keep?.[1]).toBe('literal');
+  });
+
+  it('an infinite ratio becomes null in JSON', async () => {
+    const { value } = await run('{"id":"z","text":"","tokens":1}');
+    expect(value['ratio']).toBeNull();
+  });
+
+  it.each([
+    ['{"id":"a","text":', null, 'INVALID_JSON'],
+    ['[1,2]', null, 'INVALID_REQUEST'],
+    ['{"id":"a","tokens":5}', 'a', 'INVALID_INPUT'],
+    ['{"id":"a","text":5,"tokens":5}', 'a', 'INVALID_INPUT'],
+    ['{"id":"a","text":"x","documents":[],"tokens":5}', 'a', 'INVALID_INPUT'],
+    ['{"id":"a","text":"x"}', 'a', 'INVALID_BUDGET'],
+    ['{"id":"a","text":"x","tokens":5,"ratio":2}', 'a', 'INVALID_BUDGET'],
+    ['{"id":"a","text":"x","tokens":0}', 'a', 'INVALID_BUDGET'],
+    ['{"id":"a","text":"x","tokens":"5"}', 'a', 'INVALID_BUDGET'],
+    ['{"id":"a","text":"x","ratio":0.5}', 'a', 'INVALID_BUDGET'],
+    ['{"id":"a","text":"x","tokens":5,"format":"html"}', 'a', 'INVALID_REQUEST'],
+    ['{"id":"a","text":"x","tokens":5,"keep":"x"}', 'a', 'INVALID_REQUEST'],
+    ['{"id":"a","text":"x","tokens":5,"keep":["/(/"]}', 'a', 'INVALID_REQUEST'],
+    ['{"id":{"nested":1},"text":"x"}', null, 'INVALID_BUDGET'],
+  ])('%s → error line with id %j and code %s', async (line, id, code) => {
+    const { ok, value } = await run(line);
+    expect(ok).toBe(false);
+    expect(value).toMatchObject({ id, line: 7, error: { code } });
+    expect(typeof (value['error'] as { message: unknown }).message).toBe('string');
+  });
+
+  it('a library error keeps its code and message', async () => {
+    const failing: CompressFunction = async () => {
+      throw new CtxpressError('UNKNOWN_TOKENIZER', 'Unknown tokenizer "nope".');
+    };
+    const { value } = await run('{"id":"t","text":"x","tokens":5,"tokenizer":"nope"}', failing);
+    expect(value).toEqual({ id: 't', line: 7, error: { code: 'UNKNOWN_TOKENIZER', message: 'Unknown tokenizer "nope".' } });
+  });
+
+  it('an unexpected error is reported as INTERNAL_ERROR, not thrown', async () => {
+    const failing: CompressFunction = async () => {
+      throw new TypeError('boom');
+    };
+    const { value } = await run('{"id":"t","text":"x","tokens":5}', failing);
+    expect(value).toEqual({ id: 't', line: 7, error: { code: 'INTERNAL_ERROR', message: 'boom' } });
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * `runCli(argv, io)`: parse argv with commander, run the command, map every failure to an exit code.
+ * 0 ok · 1 runtime or library error (`ctxpress: <code>: <message>`) · 2 usage error. Never calls `process.exit`.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { isCtxpressError } from '@ctxpress/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BatchError, type BatchFlags, planBatch, runBatchCommand } from './commands/batch.js';
+import { type CompressFlags, InputError, planCompress, runCompress } from './commands/compress.js';
+import type { CliIo } from './io.js';
+import { parseFraction, parseRatio, parseTokenCount } from './numbers.js';
+import { UsageError } from './usage-error.js';
+
+export type { CliIo } from './io.js';
+
+/** What argv asked for, before anything runs. */
+type Invocation =
+  | { readonly command: 'compress'; readonly files: readonly string[]; readonly flags: CompressFlags }
+  | { readonly command: 'batch'; readonly input: string; readonly flags: BatchFlags };
+
+/**
+ * Runs the CLI in-process.
+ * @param argv the user's arguments, without `node` and the script (`process.argv.slice(2)`)
+ * @returns the exit code
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let invocation: Invocation | undefined;
+  const program = buildProgram(io, (parsed) => (invocation = parsed));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander has printed the message
+    return reportError(error, io);
+  }
+  if (!invocation) return 0;
+  try {
+    switch (invocation.command) {
+      case 'compress':
+        return await runCompress(planCompress(invocation.files, invocation.flags, io.stdinIsTTY), io);
+      case 'batch':
+        return await runBatchCommand(planBatch(invocation.input, invocation.flags, io.cwd ?? process.cwd()), io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`ctxpress: ${error.message}\n(run 'ctxpress ${invocation.command} --help' for usage)\n`);
+      return 2;
+    }
+    return reportError(error, io);
+  }
+}
+
+/** Exit code 1 and one line on stderr; the stack only for unexpected errors and only with `CTXPRESS_DEBUG`. */
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof InputError || error instanceof BatchError) {
+    io.stderr.write(`ctxpress: ${error.message}\n`);
+  } else if (isCtxpressError(error)) {
+    io.stderr.write(`ctxpress: ${error.code}: ${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`ctxpress: ${message}\n`);
+    if (io.env['CTXPRESS_DEBUG'] && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  }
+  return 1;
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return manifest.version ?? '0.0.0';
+}
+
+function numberOption(parse: (text: string) => number | undefined, expected: string): (text: string) => number {
+  return (text) => {
+    const value = parse(text);
+    if (value === undefined) throw new InvalidArgumentError(`expected ${expected}.`);
+    return value;
+  };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void): Command {
+  const program = new Command('ctxpress')
+    .description('Compress long context for LLM prompts to a token budget, keeping what matters for the query.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`ctxpress: ${text}`),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError(true);
+
+  program
+    .command('compress')
+    .summary('compress text, files or documents to a token budget')
+    .description(
+      'Compress text to a token budget. Reads FILE arguments (each one a document, id = its path), ' +
+        '--documents FILE.json, or stdin when neither is given. "-" reads stdin.',
+    )
+    .argument('[files...]', 'input files; stdin when none')
+    .option('--query <text>', 'keep what answers this question')
+    .option('--tokens <n>', 'token budget (give exactly one of --tokens / --ratio)', numberOption(parseTokenCount, 'a positive integer'))
+    .option('--ratio <r>', 'compression ratio: keep 1/R of the tokens (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
+    .option('--tokenizer <name>', 'o200k_base (default), cl100k_base, gpt-4o, gpt-4, gpt-3.5-turbo, llama3, qwen3')
+    .option('--keep <pattern>', 'text that must survive; "/re/flags" is a regular expression, anything else literal (repeatable)', collect)
+    .addOption(new Option('--input-format <format>', 'how to read the input').choices(['text', 'markdown', 'auto']).default('auto'))
+    .addOption(new Option('--format <format>', 'output: text (compressed text only) or json (the whole result)').choices(['text', 'json']).default('text'))
+    .option('--documents <file>', 'a JSON array of documents {id?, title?, text}')
+    .option('--separator <s>', 'between non-adjacent kept spans of one source (default "\\n"; \\n and \\t are understood)')
+    .option('--prune <fraction>', 'also delete up to this fraction of the words inside kept sentences, in (0, 1)', numberOption(parseFraction, 'a number between 0 and 1'))
+    .option('--explain', 'show the source with dropped text struck through, then a summary (with --format json: add per-unit scores)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ ctxpress compress notes.md --query "What limits battery life?" --ratio 4',
+        '  $ cat log.txt | ctxpress compress --tokens 500 --keep "/ERROR.*/"',
+        '  $ ctxpress compress a.md b.md --tokens 2000 --format json',
+        '  $ ctxpress compress report.md --ratio 3 --explain',
+      ].join('\n'),
+    )
+    .action((files: string[], flags: CompressFlags) => onInvocation({ command: 'compress', files, flags }));
+
+  program
+    .command('batch')
+    .summary('compress a JSONL file of requests on all cores')
+    .description(
+      'Compress one request per line of a JSONL file, in parallel worker threads, writing one result per line in the same order.\n' +
+        'Request: {"id", "text" | "documents", "query"?, "tokens"? | "ratio"?, "tokenizer"?, "keep"?, "format"?}\n' +
+        'Result:  {"id", "text", "tokens": {original, compressed, budget}, "ratio", "kept"}\n' +
+        'A bad line gives {"id", "line", "error": {code, message}} and the batch goes on.',
+    )
+    .argument('<input>', 'JSONL file of requests ("-" reads stdin)')
+    .option('-o, --output <file>', 'write results here instead of stdout')
+    .option('--workers <n>', 'worker threads (default: available cores)', numberOption(parseTokenCount, 'a positive integer'))
+    .action((input: string, flags: BatchFlags) => onInvocation({ command: 'batch', input, flags }));
+
+  return program;
+}

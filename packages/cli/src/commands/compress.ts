@@ -1,0 +1,170 @@
+/**
+ * `ctxpress compress [FILE...]`: plan (flags → options, pure) and run (read inputs, call the library, print).
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CompressInput, CompressionResult, DocumentInput } from '@ctxpress/core';
+import type { NodeCompressOptions } from '@ctxpress/node';
+import { renderExplainView } from '../explain-view.js';
+import { type CliIo, readAll, stdoutColor, stripBom, writeText } from '../io.js';
+import { parseKeepPatterns } from '../parse-keep.js';
+import { UsageError } from '../usage-error.js';
+
+/** The flags as commander hands them over (values already checked by the option parsers). */
+export interface CompressFlags {
+  readonly query?: string;
+  readonly tokens?: number;
+  readonly ratio?: number;
+  readonly tokenizer?: string;
+  readonly keep?: readonly string[];
+  readonly inputFormat?: 'text' | 'markdown' | 'auto';
+  readonly format?: 'text' | 'json';
+  readonly documents?: string;
+  readonly separator?: string;
+  readonly prune?: number;
+  readonly explain?: boolean;
+}
+
+/** Where the text comes from. `-` means stdin. */
+export type CompressSource =
+  | { readonly kind: 'stdin' }
+  | { readonly kind: 'files'; readonly paths: readonly string[] }
+  | { readonly kind: 'documents'; readonly path: string };
+
+/** Everything `runCompress` needs, decided from argv alone. */
+export interface CompressPlan {
+  readonly source: CompressSource;
+  readonly options: NodeCompressOptions;
+  readonly output: 'text' | 'json';
+  readonly explain: boolean;
+}
+
+/**
+ * Turns parsed flags into a plan. Pure.
+ * @throws {UsageError} for a missing or doubled budget, conflicting inputs, or a bad `--keep` pattern
+ */
+export function planCompress(files: readonly string[], flags: CompressFlags, stdinIsTTY: boolean): CompressPlan {
+  let budget: NodeCompressOptions['budget'];
+  if (flags.tokens !== undefined && flags.ratio !== undefined) {
+    throw new UsageError('give either --tokens N or --ratio R, not both');
+  } else if (flags.tokens !== undefined) {
+    budget = { tokens: flags.tokens };
+  } else if (flags.ratio !== undefined) {
+    budget = { ratio: flags.ratio };
+  } else {
+    throw new UsageError('a budget is required: --tokens N (tokens to keep) or --ratio R (e.g. 4 keeps a quarter)');
+  }
+
+  let source: CompressSource;
+  if (flags.documents !== undefined) {
+    if (files.length > 0) throw new UsageError('give either FILE arguments or --documents FILE.json, not both');
+    source = { kind: 'documents', path: flags.documents };
+  } else if (files.length > 0) {
+    if (files.filter((file) => file === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+    source = { kind: 'files', paths: files };
+  } else {
+    if (stdinIsTTY) throw new UsageError('no input: give FILE arguments, --documents FILE.json, or pipe text on stdin');
+    source = { kind: 'stdin' };
+  }
+
+  const output = flags.format ?? 'text';
+  const explain = flags.explain === true;
+  const options: { -readonly [K in keyof NodeCompressOptions]: NodeCompressOptions[K] } = { budget };
+  if (flags.query !== undefined) options.query = flags.query;
+  if (flags.tokenizer !== undefined) options.tokenizer = flags.tokenizer;
+  if (flags.inputFormat !== undefined) options.format = flags.inputFormat;
+  if (flags.keep !== undefined && flags.keep.length > 0) options.keep = parseKeepPatterns(flags.keep);
+  if (flags.separator !== undefined) options.separator = unescapeSeparator(flags.separator);
+  if (flags.prune !== undefined) options.prune = flags.prune;
+  if (explain) options.explain = true;
+  return { source, options, output, explain };
+}
+
+/** `\n`, `\t` and `\\` in a separator typed on the command line mean newline, tab and backslash. */
+export function unescapeSeparator(text: string): string {
+  return text.replace(/\\([nt\\])/g, (_, letter: string) => (letter === 'n' ? '\n' : letter === 't' ? '\t' : '\\'));
+}
+
+/** The library's input, and how to get the exact text of each source as the result's offsets see it. */
+interface LoadedInput {
+  readonly input: CompressInput;
+  readonly sourceTexts: (result: CompressionResult) => readonly string[];
+}
+
+/** A failure to read an input (exit code 1, not a usage error). */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** Runs a plan: read, compress, print. Returns the exit code. Library errors propagate to `runCli`. */
+export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number> {
+  const loaded = await loadInput(plan.source, io);
+  // Loaded here, not at start-up, so `--help` and usage errors stay instant.
+  const { compress } = await import('@ctxpress/node');
+  const started = performance.now();
+  const result = await compress(loaded.input, plan.options);
+  const elapsed = performance.now() - started;
+  await writeText(io.stdout, formatOutput(result, loaded.sourceTexts(result), plan, { color: stdoutColor(io), timeMs: elapsed }));
+  return 0;
+}
+
+/** What goes to stdout. Pure. */
+export function formatOutput(
+  result: CompressionResult,
+  sourceTexts: readonly string[],
+  plan: Pick<CompressPlan, 'output' | 'explain'>,
+  view: { readonly color: boolean; readonly timeMs: number },
+): string {
+  if (plan.output === 'json') return `${JSON.stringify(result, null, 2)}\n`;
+  if (plan.explain) return renderExplainView(result, sourceTexts, view);
+  return result.text === '' || result.text.endsWith('\n') ? result.text : `${result.text}\n`;
+}
+
+async function loadInput(source: CompressSource, io: CliIo): Promise<LoadedInput> {
+  switch (source.kind) {
+    case 'stdin': {
+      const text = stripBom(await readAll(io.stdin));
+      return { input: text, sourceTexts: () => [text] };
+    }
+    case 'files': {
+      const documents: DocumentInput[] = [];
+      for (const path of source.paths) documents.push({ id: path, text: await readText(path, io) });
+      return { input: documents, sourceTexts: () => documents.map((document) => document.text) };
+    }
+    case 'documents': {
+      const raw = await readText(source.path, io);
+      let documents: unknown;
+      try {
+        documents = JSON.parse(raw);
+      } catch (error) {
+        throw new InputError(`${source.path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      }
+      if (!Array.isArray(documents)) throw new InputError(`${source.path}: expected a JSON array of {id?, title?, text} documents`);
+      // The library checks each document and reports INVALID_INPUT with its index.
+      const list = documents as unknown[];
+      return {
+        input: list as DocumentInput[],
+        sourceTexts: (result) => list.map((document, index) => sourceTextOf(document, result.sources[index]?.titleLength ?? 0)),
+      };
+    }
+  }
+}
+
+/** A titled document's offsets count from the title (`title + "\n" + text`); the result says which have one. */
+function sourceTextOf(document: unknown, titleLength: number): string {
+  if (typeof document !== 'object' || document === null) return '';
+  const { title, text } = document as { title?: unknown; text?: unknown };
+  const body = typeof text === 'string' ? text : '';
+  return titleLength > 0 && typeof title === 'string' ? `${title}\n${body}` : body;
+}
+
+async function readText(path: string, io: CliIo): Promise<string> {
+  if (path === '-') return stripBom(await readAll(io.stdin));
+  try {
+    return stripBom(await readFile(resolve(io.cwd ?? process.cwd(), path), 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(`cannot read ${path}: ${reason}`);
+  }
+}
