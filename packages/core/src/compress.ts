@@ -143,13 +143,17 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   const sources = createSources(input, options.format ?? 'auto');
   const timings: Record<string, number> = {};
 
-  // original size: the whole input as it would be sent uncompressed
+  // original size: the whole input as it would be sent uncompressed (non-empty sources joined by the document separator)
   const nonEmpty = sources.filter((s) => s.text.length > 0);
   const fullText = nonEmpty.length === 1 ? nonEmpty[0]!.text : nonEmpty.map((s) => s.text).join(documentSeparator);
-  const original = fullText.length === 0 ? 0 : tokenizer.count(fullText);
-  const budget = resolveBudget(options.budget, original);
-  timings['count'] = now() - t0;
   const sourceReports = sources.map((s) => ({ id: s.id, titleLength: s.titleLength, length: s.text.length }));
+  let t = now();
+  const segmentation = pipeline.segmenter.segment(sources);
+  timings['segment'] = now() - t;
+  t = now();
+  const { original, unitTokens } = countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
+  const budget = resolveBudget(options.budget, original);
+  timings['count'] = now() - t;
 
   if (original <= budget) {
     // nothing to do: the input already fits
@@ -158,11 +162,8 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     return { text: fullText, tokens: { original, compressed: original, budget }, ratio: 1, sources: sourceReports, kept, dropped: [], timings };
   }
 
-  let t = now();
-  const segmentation = pipeline.segmenter.segment(sources);
-  timings['segment'] = now() - t;
   t = now();
-  const context = buildScoringContext(segmentation, tokenizer, options.query);
+  const context = buildScoringContext(segmentation, tokenizer, options.query, unitTokens);
   timings['tokenize'] = now() - t;
 
   t = now();
@@ -313,6 +314,37 @@ function fitToBudget(
     compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
   }
   return { selection: attempt.selection, pieces, rendered, compressed };
+}
+
+/**
+ * Counts the whole input and every unit. With `Tokenizer.countRanges` this is one pass over the text; otherwise the
+ * whole text is counted once and each unit once more while the scoring context is built.
+ */
+function countInput(
+  tokenizer: Tokenizer,
+  fullText: string,
+  segmentation: Segmentation,
+  nonEmpty: readonly Source[],
+  documentSeparator: string,
+): { original: number; unitTokens: Uint32Array | undefined } {
+  if (fullText.length === 0) return { original: 0, unitTokens: new Uint32Array(0) };
+  if (tokenizer.countRanges === undefined) return { original: tokenizer.count(fullText), unitTokens: undefined };
+  const offset = new Map<number, number>();
+  let at = 0;
+  for (const src of nonEmpty) {
+    offset.set(src.index, at);
+    at += src.text.length + documentSeparator.length;
+  }
+  const units = segmentation.units;
+  const starts = new Uint32Array(units.length);
+  const ends = new Uint32Array(units.length);
+  for (let u = 0; u < units.length; u++) {
+    const base = offset.get(units[u]!.source)!;
+    starts[u] = base + units[u]!.start;
+    ends[u] = base + units[u]!.end;
+  }
+  const { total, counts } = tokenizer.countRanges(fullText, starts, ends);
+  return { original: total, unitTokens: counts };
 }
 
 function hasKeptDependant(segmentation: Segmentation, keep: Uint8Array, anchor: number): boolean {

@@ -3,12 +3,13 @@ import { forEachTerm } from './text/terms.js';
 
 /**
  * Tokenises every unit once (target tokenizer) and extracts its terms once. Everything downstream reads these arrays.
+ * `unitTokens`, when given, are the units' token counts already computed (from `Tokenizer.countRanges`).
  */
-export function buildScoringContext(segmentation: Segmentation, tokenizer: Tokenizer, query?: string): ScoringContext {
+export function buildScoringContext(segmentation: Segmentation, tokenizer: Tokenizer, query?: string, unitTokens?: Uint32Array): ScoringContext {
   const { units, sources } = segmentation;
   const n = units.length;
   const texts: string[] = new Array<string>(n);
-  const tokens = new Uint32Array(n);
+  const tokens = unitTokens ?? new Uint32Array(n);
   const vocabulary = new Map<string, number>();
   let df: number[] = [];
   const lastSeen: number[] = [];
@@ -40,7 +41,7 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
     const text = sources[unit.source]!.text;
     const t = text.slice(unit.start, unit.end);
     texts[i] = t;
-    tokens[i] = tokenizer.count(t);
+    if (unitTokens === undefined) tokens[i] = tokenizer.count(t);
     current = i;
     termOffsets[i] = count;
     forEachTerm(text, unit.start, unit.end, emit);

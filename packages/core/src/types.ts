@@ -97,6 +97,12 @@ export interface Tokenizer {
   readonly name: string;
   /** Number of tokens of `text`. Special-token text (`<|endoftext|>`) counts as plain text; never throws on content. */
   count(text: string): number;
+  /**
+   * Optional fast path: tokenises `text` once and returns its exact token count plus, for each sorted, non-overlapping
+   * range `[starts[i], ends[i])`, the tokens that begin inside it (a token is placed by its first non-space character;
+   * tokens of white space between ranges belong to none). Lets the pipeline count the input and every unit in one pass.
+   */
+  countRanges?(text: string, starts: Uint32Array, ends: Uint32Array): { readonly total: number; readonly counts: Uint32Array };
 }
 
 /**

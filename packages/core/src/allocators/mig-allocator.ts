@@ -47,6 +47,8 @@ export function migAllocator(options: MigAllocatorOptions = {}): Allocator {
         for (let u = grp.unitStart; u < grp.unitEnd; u++) {
           groupOfUnit[u] = i;
           size[i]! += context.tokens[u]!;
+          const kind = context.segmentation.units[u]!.kind;
+          if (kind === 'title' || kind === 'heading') continue; // a group's value is what its content says, not its label
           const s = unitScores[u]!;
           if (s > best) {
             second = best;

@@ -12,6 +12,11 @@ export interface Bm25ScorerOptions {
    * Default `{ units: 3, terms: 8, weight: 0.35 }`.
    */
   readonly feedback?: false | { readonly units: number; readonly terms: number; readonly weight: number };
+  /**
+   * Abbreviation matching for identifiers: an input term of 3–5 characters that begins a longer query term
+   * (col → column, idx → index, arr → array) joins the query at this weight. 0 turns it off. Default 0.5.
+   */
+  readonly prefixWeight?: number;
 }
 
 const memo = new WeakMap<ScoringContext, Map<string, Float64Array>>();
@@ -74,22 +79,29 @@ export function bm25Scorer(options: Bm25ScorerOptions = {}): Scorer {
   const k1 = options.k1 ?? 1.2;
   const b = options.b ?? 0.75;
   const feedback = options.feedback ?? { units: 3, terms: 8, weight: 0.35 };
-  const key = `bm25:${k1}:${b}:${feedback === false ? '-' : `${feedback.units}:${feedback.terms}:${feedback.weight}`}`;
+  const prefixWeight = options.prefixWeight ?? 0.5;
+  const key = `bm25:${k1}:${b}:${prefixWeight}:${feedback === false ? '-' : `${feedback.units}:${feedback.terms}:${feedback.weight}`}`;
   return {
     name: 'bm25',
     score(context) {
       return memoised(context, key, () => {
-        const weights = Float64Array.from(context.queryTermCounts);
-        const first = bm25Scores(context, weights, context.queryTermIds, k1, b);
+        const prefixes = prefixWeight > 0 ? prefixTerms(context) : new Uint32Array(0);
+        const queryIds = new Uint32Array(context.queryTermIds.length + prefixes.length);
+        queryIds.set(context.queryTermIds);
+        queryIds.set(prefixes, context.queryTermIds.length);
+        const weights = new Float64Array(queryIds.length);
+        weights.set(context.queryTermCounts);
+        weights.fill(prefixWeight, context.queryTermIds.length);
+        const first = bm25Scores(context, weights, queryIds, k1, b);
         if (feedback === false || context.queryTermIds.length === 0) return first;
         const expansion = feedbackTerms(context, first, feedback.units, feedback.terms);
         if (expansion.length === 0) return first;
-        const ids = new Uint32Array(context.queryTermIds.length + expansion.length);
-        ids.set(context.queryTermIds);
-        ids.set(expansion, context.queryTermIds.length);
+        const ids = new Uint32Array(queryIds.length + expansion.length);
+        ids.set(queryIds);
+        ids.set(expansion, queryIds.length);
         const w = new Float64Array(ids.length);
         w.set(weights);
-        w.fill(feedback.weight, context.queryTermIds.length);
+        w.fill(feedback.weight, queryIds.length);
         const second = bm25Scores(context, w, ids, k1, b);
         // the first pass leads: feedback only re-orders what the question itself does not decide
         for (let u = 0; u < second.length; u++) second[u] = Math.max(first[u]!, second[u]!);
@@ -97,6 +109,26 @@ export function bm25Scorer(options: Bm25ScorerOptions = {}): Scorer {
       });
     },
   };
+}
+
+/** Input terms of 3–5 characters that are strict prefixes of a query term (identifier abbreviations), not query terms themselves. */
+function prefixTerms(context: ScoringContext): Uint32Array {
+  const query: string[] = [];
+  const isQuery = new Set(context.queryTermIds);
+  for (const [term, id] of context.vocabulary) if (isQuery.has(id) && term.length >= 4) query.push(term);
+  for (const term of context.queryTermsMissing) if (term.length >= 4) query.push(term);
+  if (query.length === 0) return new Uint32Array(0);
+  const out: number[] = [];
+  for (const [term, id] of context.vocabulary) {
+    if (term.length < 3 || term.length > 5 || isQuery.has(id)) continue;
+    for (const q of query) {
+      if (q.length > term.length && q.startsWith(term)) {
+        out.push(id);
+        break;
+      }
+    }
+  }
+  return Uint32Array.from(out);
 }
 
 /** The most informative non-query terms of the `topUnits` best units (rare in the input, so names rather than filler). */

@@ -33,7 +33,8 @@ interface Builder {
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const HEADING = /^ {0,3}#{1,6}(?:\s|$)/;
-const LIST_ITEM = /^\s{0,8}(?:[-*+•]|\d{1,9}[.)])\s+\S/;
+const LIST_ITEM = /^\s{0,8}(?:[-*+•]|\d{1,3}[.)])\s+\S/;
+const INDENTED = /^(?: {2,}|\t)\S/;
 const TABLE_ROW = /^\s{0,3}\|/;
 const TABLE_DELIMITER = /^\s{0,3}\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
 
@@ -293,7 +294,14 @@ export function structuredTextSegmenter(options: StructuredTextSegmenterOptions 
         flushParagraph();
         const block = b.blocks.length;
         const unitStart = b.units.length;
-        let position = 0;
+        const position = { n: 0 };
+        const addItem = (from: number, to: number): void => {
+          const [us, ue] = trimRange(text, from, to);
+          if (ue <= us) return;
+          // an item is kept whole; an over-long one is cut into sentences so that it can still be selected
+          if (ue - us <= maxSentence) addUnit(b, source, section, block, us, ue, 'list-item', position.n++, titleAnchor);
+          else addSentences(b, text, source, section, block, us, ue, position, titleAnchor);
+        };
         let itemStart = s;
         let itemEnd = e;
         let k = li + 1;
@@ -302,17 +310,15 @@ export function structuredTextSegmenter(options: StructuredTextSegmenterOptions 
           if (isBlank(text, ns, ne)) break;
           const next = text.slice(ns, Math.min(ne, ns + 200));
           if (LIST_ITEM.test(next)) {
-            const [us, ue] = trimRange(text, itemStart, itemEnd);
-            addUnit(b, source, section, block, us, ue, 'list-item', position++, titleAnchor);
+            addItem(itemStart, itemEnd);
             itemStart = ns;
             itemEnd = ne;
             continue;
           }
-          if (FENCE.test(next) || HEADING.test(next) || TABLE_ROW.test(next)) break;
-          itemEnd = ne; // continuation line of the item
+          if (!INDENTED.test(next)) break; // an unindented line ends the list; it is read as a paragraph
+          itemEnd = ne; // indented continuation line of the item
         }
-        const [us, ue] = trimRange(text, itemStart, itemEnd);
-        addUnit(b, source, section, block, us, ue, 'list-item', position, titleAnchor);
+        addItem(itemStart, itemEnd);
         pushGroup(b.blocks, block, source, b.units, unitStart);
         li = k - 1;
         continue;

@@ -94,8 +94,9 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
           if (useCaps && allocation !== undefined && groupUsed !== undefined) {
             const grp = allocation.groupOfUnit[u]!;
             const cap = allocation.caps[grp]!;
+            const kind = units[u]!.kind;
             // a group with a cap always gets its best unit; beyond that, the cap binds
-            if (cap <= 0 || (groupUsed[grp]! > 0 && groupUsed[grp]! + tokens[u]! > cap + 1e-9)) {
+            if (cap <= 0 || kind === 'title' || kind === 'heading' || (groupUsed[grp]! > 0 && groupUsed[grp]! + tokens[u]! > cap + 1e-9)) {
               deferred.push(u);
               continue;
             }
