@@ -28,6 +28,7 @@ const noTitle = { segmenter: structuredTextSegmenter({ titleAnchors: false }) };
 const B = { nb: 0.3, blk: 0.25, pos: 0.1, grp: 0.1 };
 const variants = {
   bm63: V(B, {}, migAllocator({ minValue: 0.6, coarseShare: 0.3 })),
+  dflt: {},
   bm63r1: V(B, { redundancy: 0.1 }, migAllocator({ minValue: 0.6, coarseShare: 0.3 })),
 };
 const chosen = (process.argv[3] ?? Object.keys(variants).join(',')).split(',');

@@ -16,7 +16,10 @@ import { greedySelector } from './selectors/greedy-selector.js';
 import { wordPruner } from './pruners/word-pruner.js';
 import { isStopWord, stem, forEachTerm } from './text/terms.js';
 
-/** The default stages. Each is a plain value; pass `pipeline` to replace any of them. */
+/**
+ * The default stages. Each is a plain value; pass `pipeline` to replace any of them. The weights were chosen on the
+ * quality benchmark (docs/decisions/0003-default-pipeline.md has the figures behind each choice).
+ */
 export function defaultPipeline(): Pipeline {
   const bm25 = bm25Scorer();
   return {
@@ -24,16 +27,16 @@ export function defaultPipeline(): Pipeline {
     queryScorers: [
       { scorer: bm25, weight: 1 },
       { scorer: neighbourScorer(bm25), weight: 0.3 },
-      { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.25 },
-      { scorer: informationScorer(), weight: 0.1 },
+      { scorer: groupScorer(bm25, { level: 'block' }), weight: 0.25 },
+      { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.1 },
       { scorer: positionScorer(), weight: 0.1 },
     ],
     agnosticScorers: [
       { scorer: informationScorer(), weight: 1 },
       { scorer: positionScorer(), weight: 0.5 },
     ],
-    allocator: migAllocator(),
-    selector: greedySelector(),
+    allocator: migAllocator({ minValue: 0.6, coarseShare: 0.3 }),
+    selector: greedySelector({ redundancy: 0, costExponent: 0 }),
     pruner: wordPruner(),
   };
 }

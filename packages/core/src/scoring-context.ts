@@ -36,6 +36,7 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
     }
     ids[count++] = id;
   };
+  const wordCache = new Map<string, readonly string[]>();
   for (let i = 0; i < n; i++) {
     const unit = units[i]!;
     const text = sources[unit.source]!.text;
@@ -44,7 +45,7 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
     if (unitTokens === undefined) tokens[i] = tokenizer.count(t);
     current = i;
     termOffsets[i] = count;
-    forEachTerm(text, unit.start, unit.end, emit);
+    forEachTerm(text, unit.start, unit.end, emit, wordCache);
   }
   termOffsets[n] = count;
 

@@ -116,41 +116,48 @@ function groupRedundancy(context: ScoringContext, groups: readonly AllocationGro
   if (g < 2) return out;
   const n = context.texts.length;
   const { termOffsets, termIds, documentFrequency } = context;
-  const vectors: Array<Map<number, number>> = [];
+  const v = documentFrequency.length;
+  const termIdf = new Float64Array(v);
+  for (let t = 0; t < v; t++) termIdf[t] = idf(documentFrequency[t]!, n);
+  // sparse vectors in CSR form: distinct term ids and (1 + log tf) · idf weights per group
+  const tf = new Float64Array(v);
+  const offsets = new Uint32Array(g + 1);
+  const ids: number[] = [];
+  const weights: number[] = [];
   const norms = new Float64Array(g);
   for (let i = 0; i < g; i++) {
-    const v = new Map<number, number>();
     const grp = groups[i]!;
+    offsets[i] = ids.length;
     for (let k = termOffsets[grp.unitStart]!; k < termOffsets[grp.unitEnd]!; k++) {
       const t = termIds[k]!;
-      v.set(t, (v.get(t) ?? 0) + 1);
+      if (tf[t] === 0) ids.push(t);
+      tf[t]!++;
     }
     let norm = 0;
-    for (const [t, tf] of v) {
-      const w = (1 + Math.log(tf)) * idf(documentFrequency[t]!, n);
-      v.set(t, w);
+    for (let k = offsets[i]!; k < ids.length; k++) {
+      const t = ids[k]!;
+      const w = (1 + Math.log(tf[t]!)) * termIdf[t]!;
+      weights.push(w);
       norm += w * w;
+      tf[t] = 0;
     }
-    vectors.push(v);
     norms[i] = Math.sqrt(norm) || 1;
   }
+  offsets[g] = ids.length;
+  const dense = new Float64Array(v);
   const order = Array.from({ length: g }, (_, i) => i).sort((a, b) => relevance[b]! - relevance[a]! || a - b);
   for (let r = 1; r < g; r++) {
     const i = order[r]!;
-    const vi = vectors[i]!;
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) dense[ids[k]!] = weights[k]!;
     let best = 0;
     for (let q = Math.max(0, r - compareWith); q < r; q++) {
       const j = order[q]!;
-      const vj = vectors[j]!;
-      const [small, large] = vi.size < vj.size ? [vi, vj] : [vj, vi];
       let dot = 0;
-      for (const [t, w] of small) {
-        const o = large.get(t);
-        if (o !== undefined) dot += w * o;
-      }
+      for (let k = offsets[j]!; k < offsets[j + 1]!; k++) dot += dense[ids[k]!]! * weights[k]!;
       const cos = dot / (norms[i]! * norms[j]!);
       if (cos > best) best = cos;
     }
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) dense[ids[k]!] = 0;
     out[i] = best;
   }
   return out;

@@ -28,9 +28,9 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
       const units = context.segmentation.units;
       const tokens = context.tokens;
       const gap = gapTokens(context);
-      const weights = termWeights(context);
+      const weights = mu > 0 ? termWeights(context) : new Float64Array(0);
       const covered = new Uint8Array(weights.length);
-      const totalWeight = unitTermWeight(context, weights);
+      const totalWeight = mu > 0 ? unitTermWeight(context, weights) : new Float64Array(0);
       let used = 0;
       const groupUsed = allocation === undefined ? undefined : new Float64Array(allocation.caps.length);
 
@@ -49,6 +49,7 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
         return Math.max(0, c);
       };
       const coverage = (u: number): number => {
+        if (mu === 0) return 0;
         const tw = totalWeight[u]!;
         if (tw === 0) return 0;
         let c = 0;
@@ -69,8 +70,10 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
         used += cost(u);
         keep[u] = 1;
         if (groupUsed !== undefined && allocation !== undefined) groupUsed[allocation.groupOfUnit[u]!]! += tokens[u]!;
-        const { termOffsets, termIds } = context;
-        for (let k = termOffsets[u]!; k < termOffsets[u + 1]!; k++) covered[termIds[k]!] = 1;
+        if (mu > 0) {
+          const { termOffsets, termIds } = context;
+          for (let k = termOffsets[u]!; k < termOffsets[u + 1]!; k++) covered[termIds[k]!] = 1;
+        }
       };
 
       for (let u = 0; u < n; u++) if (pinned[u] === 1 && keep[u] === 0) take(u);
@@ -123,8 +126,12 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
   };
 }
 
+const gapMemo = new WeakMap<ScoringContext, Uint8Array>();
+
 /** Estimated tokens of the white space between unit u−1 and u of the same source: a line break costs one, a space none. */
 export function gapTokens(context: ScoringContext): Uint8Array {
+  const cached = gapMemo.get(context);
+  if (cached !== undefined) return cached;
   const units = context.segmentation.units;
   const sources = context.segmentation.sources;
   const out = new Uint8Array(units.length + 1);
@@ -133,8 +140,14 @@ export function gapTokens(context: ScoringContext): Uint8Array {
     const b = units[u]!;
     if (a.source !== b.source) continue;
     const text = sources[b.source]!.text;
-    out[u] = text.indexOf('\n', a.end) !== -1 && text.indexOf('\n', a.end) < b.start ? 1 : 0;
+    for (let i = a.end; i < b.start; i++) {
+      if (text.charCodeAt(i) === 10) {
+        out[u] = 1;
+        break;
+      }
+    }
   }
+  gapMemo.set(context, out);
   return out;
 }
 

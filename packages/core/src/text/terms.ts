@@ -67,6 +67,7 @@ export function forEachTerm(
   start: number,
   end: number,
   emit: (term: string, wordStart: number, wordEnd: number) => void,
+  cache?: Map<string, readonly string[]>,
 ): void {
   let i = start;
   while (i < end) {
@@ -85,6 +86,7 @@ export function forEachTerm(
     let hasUnderscore = false;
     let allDigits = true;
     let hasLower = false;
+    let hasApostrophe = false;
     while (i < end) {
       const d = text.charCodeAt(i);
       if (isWordChar(text, d, i)) {
@@ -105,6 +107,7 @@ export function forEachTerm(
         const next = text.charCodeAt(i + 1) | 32;
         const after = i + 2 < end ? text.charCodeAt(i + 2) : 32;
         if (next === 115 /* s */ && !isWordChar(text, after, i + 2)) break; // possessive
+        hasApostrophe = true;
         i++;
         continue;
       }
@@ -112,15 +115,33 @@ export function forEachTerm(
     }
     const wordEnd = i;
     const raw = text.slice(wordStart, wordEnd);
-    const lower = raw.toLowerCase().replace(/['\u2019]/g, '');
-    if (allDigits || lower.length === 0) {
-      emit(lower, wordStart, wordEnd);
-      continue;
+    if (cache !== undefined) {
+      let cached = cache.get(raw);
+      if (cached === undefined) {
+        const list: string[] = [];
+        termsOfWord(raw, allDigits, hasApostrophe, hasUnderscore || (hasUpperInside && hasLower), (t) => list.push(t));
+        cached = list;
+        cache.set(raw, cached);
+      }
+      for (let k = 0; k < cached.length; k++) emit(cached[k]!, wordStart, wordEnd);
+    } else {
+      termsOfWord(raw, allDigits, hasApostrophe, hasUnderscore || (hasUpperInside && hasLower), (t) => emit(t, wordStart, wordEnd));
     }
-    if (!STOP_WORDS.has(lower)) emit(stem(lower), wordStart, wordEnd);
-    if (hasUnderscore || (hasUpperInside && hasLower)) emitParts(raw, wordStart, wordEnd, emit);
     // possessive: skip "'s"
     if (i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019)) i += 2;
+  }
+}
+
+/** The terms of one word: its normalised form (unless a stop word) and, for identifiers, its parts. */
+function termsOfWord(raw: string, allDigits: boolean, hasApostrophe: boolean, identifier: boolean, emit: (term: string) => void): void {
+  {
+    const lower = hasApostrophe ? raw.toLowerCase().replace(/['\u2019]/g, '') : raw.toLowerCase();
+    if (allDigits || lower.length === 0) {
+      emit(lower);
+      return;
+    }
+    if (!STOP_WORDS.has(lower)) emit(stem(lower));
+    if (identifier) emitParts(raw, 0, 0, emit);
   }
 }
 
