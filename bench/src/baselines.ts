@@ -148,9 +148,9 @@ export function randomSelection(prepared: PreparedInput, budget: number, tokeniz
   return fillInOrder(prepared, seededShuffle(prepared.segmentation.units.length, seed), budget, tokenizer);
 }
 
-/** Units by BM25 score against the query, highest first (ties in source order), each added when it still fits. */
+/** Units by plain Okapi BM25 (k1 1.2, b 0.75; no query expansion, no prefix matching) against the query, highest first (ties in source order), each added when it still fits: what a LangChain-style BM25 relevance filter does. */
 export function bm25Selection(prepared: PreparedInput, budget: number, tokenizer: Tokenizer): Selection {
-  const scores = bm25Scorer().score(prepared.context);
+  const scores = bm25Scorer({ feedback: false, prefixWeight: 0 }).score(prepared.context);
   const order = Array.from(indices(prepared.segmentation.units.length)).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0) || a - b);
   return fillInOrder(prepared, order, budget, tokenizer);
 }

@@ -185,7 +185,6 @@ export function waterFill(weights: Float64Array, size: Float64Array, budget: num
     }
     if (!saturated) {
       for (let i = 0; i < g; i++) if (open[i]) caps[i]! += (remaining * weights[i]!) / openWeight;
-      remaining = 0;
       break;
     }
     let given = 0;

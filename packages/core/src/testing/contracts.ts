@@ -174,7 +174,11 @@ export function runSelectorContract(t: TestApi, name: string, create: () => Sele
         t.expect(r.keep[1]).toBe(1);
         let used = 0;
         let kept = 0;
-        for (let u = 0; u < n; u++) if (r.keep[u]) (used += ctx.tokens[u]!), kept++;
+        for (let u = 0; u < n; u++) {
+          if (!r.keep[u]) continue;
+          used += ctx.tokens[u]!;
+          kept++;
+        }
         t.expect(used).toBeLessThanOrEqual(budget);
         t.expect(kept).toBeGreaterThanOrEqual(previous);
         previous = kept;
