@@ -10,30 +10,35 @@ const limit = Number(process.argv[2] ?? 40);
 const base = await getTokenizer('o200k_base');
 const cache = new Map();
 const tokenizer = { name: 'cached', count(t) { let c = cache.get(t); if (c === undefined) { c = base.count(t); cache.set(t, c); } return c; } };
-const { bm25Scorer, neighbourScorer, groupScorer, informationScorer, positionScorer, migAllocator, greedySelector, structuredTextSegmenter } = core;
+const { referenceScorer, bm25Scorer, neighbourScorer, groupScorer, informationScorer, positionScorer, migAllocator, greedySelector, structuredTextSegmenter } = core;
 
-function qs({ nb = 0.3, grp = 0.25, info = 0.1, pos = 0.1, fb, blk = 0, pw } = {}) {
+function qs({ nb = 0.3, grp = 0.25, info = 0.1, pos = 0.1, fb, blk = 0, pw, ref = 0, rd, win } = {}) {
   const bm = bm25Scorer({ ...(fb === undefined ? {} : { feedback: fb }), ...(pw === undefined ? {} : { prefixWeight: pw }) });
   const out = [{ scorer: bm, weight: 1 }];
-  if (nb) out.push({ scorer: neighbourScorer(bm), weight: nb });
+  if (nb) out.push({ scorer: neighbourScorer(bm, { replyDecay: rd ?? 0.5, window: win ?? 1 }), weight: nb });
   if (grp) out.push({ scorer: groupScorer(bm, { level: 'source' }), weight: grp });
   if (blk) out.push({ scorer: groupScorer(bm, { level: 'block' }), weight: blk });
   if (info) out.push({ scorer: informationScorer(), weight: info });
   if (pos) out.push({ scorer: positionScorer(), weight: pos });
+  if (ref) out.push({ scorer: referenceScorer(bm), weight: ref });
   return out;
 }
 const V = (o = {}, sel = {}, alloc = undefined) => ({ queryScorers: qs({ nb: 0, grp: 0, info: 0, pos: 0, ...o }), allocator: alloc, selector: greedySelector({ costExponent: 0, redundancy: 0, ...sel }) });
 const C1 = { nb: 0.3, blk: 0.25, grp: 0.25, pos: 0.1 };
 const noTitle = { segmenter: structuredTextSegmenter({ titleAnchors: false }) };
 const B = { nb: 0.3, blk: 0.25, pos: 0.1, grp: 0.1 };
+const M = () => migAllocator({ minValue: 0.6, coarseShare: 0.3 });
+const D = { ...B, ref: 0.5, grp: 0.15 };
 const variants = {
-  bm63: V(B, {}, migAllocator({ minValue: 0.6, coarseShare: 0.3 })),
-  dflt: {},
-  bm63r1: V(B, { redundancy: 0.1 }, migAllocator({ minValue: 0.6, coarseShare: 0.3 })),
+  dflt: V(D, {}, M()),
+  rd7: V({ ...D, rd: 0.7 }, {}, M()),
+  rd9: V({ ...D, rd: 0.9 }, {}, M()),
+  nb5rd8: V({ ...D, nb: 0.5, rd: 0.8 }, {}, M()),
+  w2rd8: V({ ...D, rd: 0.8, win: 2 }, {}, M()),
 };
 const chosen = (process.argv[3] ?? Object.keys(variants).join(',')).split(',');
 const tasks = loadTasks(dataDirectory(), process.env.TASKS ? process.env.TASKS.split(',') : undefined);
-const ratios = [4, 10];
+const ratios = (process.env.RATIOS ?? "4,10").split(",").map(Number);
 const rows = [];
 for (const task of tasks) {
   const examples = spreadSample(task.examples, limit);

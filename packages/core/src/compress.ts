@@ -9,6 +9,7 @@ import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.
 import { bm25Scorer } from './scorers/bm25-scorer.js';
 import { neighbourScorer } from './scorers/neighbour-scorer.js';
 import { groupScorer } from './scorers/group-scorer.js';
+import { referenceScorer } from './scorers/reference-scorer.js';
 import { informationScorer, termSurprisal } from './scorers/information-scorer.js';
 import { positionScorer } from './scorers/position-scorer.js';
 import { migAllocator } from './allocators/mig-allocator.js';
@@ -26,9 +27,10 @@ export function defaultPipeline(): Pipeline {
     segmenter: structuredTextSegmenter(),
     queryScorers: [
       { scorer: bm25, weight: 1 },
-      { scorer: neighbourScorer(bm25), weight: 0.3 },
+      { scorer: neighbourScorer(bm25, { window: 2, decay: 0.5, replyDecay: 0.8 }), weight: 0.3 },
       { scorer: groupScorer(bm25, { level: 'block' }), weight: 0.25 },
-      { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.1 },
+      { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.15 },
+      { scorer: referenceScorer(bm25), weight: 0.5 },
       { scorer: positionScorer(), weight: 0.1 },
     ],
     agnosticScorers: [

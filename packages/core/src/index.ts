@@ -46,6 +46,8 @@ export type { Bm25ScorerOptions } from './scorers/bm25-scorer.js';
 export { neighbourScorer } from './scorers/neighbour-scorer.js';
 export type { NeighbourScorerOptions } from './scorers/neighbour-scorer.js';
 export { groupScorer } from './scorers/group-scorer.js';
+export { referenceScorer } from './scorers/reference-scorer.js';
+export type { ReferenceScorerOptions } from './scorers/reference-scorer.js';
 export type { GroupScorerOptions } from './scorers/group-scorer.js';
 export { informationScorer } from './scorers/information-scorer.js';
 export { positionScorer } from './scorers/position-scorer.js';

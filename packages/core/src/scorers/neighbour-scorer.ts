@@ -5,6 +5,11 @@ export interface NeighbourScorerOptions {
   readonly window?: number;
   /** Weight of a neighbour at distance d is decay^d. Default 0.5. */
   readonly decay?: number;
+  /**
+   * Decay for what a unit receives from the units *before* it (the reply to a relevant turn, the sentence after a
+   * relevant one). Default: `decay`.
+   */
+  readonly replyDecay?: number;
 }
 
 /**
@@ -14,6 +19,7 @@ export interface NeighbourScorerOptions {
 export function neighbourScorer(base: Scorer, options: NeighbourScorerOptions = {}): Scorer {
   const window = options.window ?? 1;
   const decay = options.decay ?? 0.5;
+  const replyDecay = options.replyDecay ?? decay;
   return {
     name: `neighbour(${base.name})`,
     score(context) {
@@ -24,11 +30,13 @@ export function neighbourScorer(base: Scorer, options: NeighbourScorerOptions = 
         const block = units[u]!.block;
         let best = 0;
         let w = 1;
+        let wr = 1;
         for (let d = 1; d <= window; d++) {
           w *= decay;
+          wr *= replyDecay;
           const l = u - d;
           const r = u + d;
-          if (l >= 0 && units[l]!.block === block) best = Math.max(best, s[l]! * w);
+          if (l >= 0 && units[l]!.block === block) best = Math.max(best, s[l]! * wr);
           if (r < s.length && units[r]!.block === block) best = Math.max(best, s[r]! * w);
         }
         out[u] = best;
