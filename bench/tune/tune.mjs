@@ -14,8 +14,9 @@ const { referenceScorer, bm25Scorer, neighbourScorer, groupScorer, informationSc
 
 function qs({ nb = 0.3, grp = 0.25, info = 0.1, pos = 0.1, fb, blk = 0, pw, ref = 0, rd, win } = {}) {
   const bm = bm25Scorer({ ...(fb === undefined ? {} : { feedback: fb }), ...(pw === undefined ? {} : { prefixWeight: pw }) });
+  const nbOpts = { replyDecay: rd ?? 0.8, window: win ?? 2 };
   const out = [{ scorer: bm, weight: 1 }];
-  if (nb) out.push({ scorer: neighbourScorer(bm, { replyDecay: rd ?? 0.5, window: win ?? 1 }), weight: nb });
+  if (nb) out.push({ scorer: neighbourScorer(bm, nbOpts), weight: nb });
   if (grp) out.push({ scorer: groupScorer(bm, { level: 'source' }), weight: grp });
   if (blk) out.push({ scorer: groupScorer(bm, { level: 'block' }), weight: blk });
   if (info) out.push({ scorer: informationScorer(), weight: info });
@@ -30,11 +31,9 @@ const B = { nb: 0.3, blk: 0.25, pos: 0.1, grp: 0.1 };
 const M = () => migAllocator({ minValue: 0.6, coarseShare: 0.3 });
 const D = { ...B, ref: 0.5, grp: 0.15 };
 const variants = {
-  dflt: V(D, {}, M()),
-  rd7: V({ ...D, rd: 0.7 }, {}, M()),
-  rd9: V({ ...D, rd: 0.9 }, {}, M()),
-  nb5rd8: V({ ...D, nb: 0.5, rd: 0.8 }, {}, M()),
-  w2rd8: V({ ...D, rd: 0.8, win: 2 }, {}, M()),
+  dflt: {},
+  pos2: V({ ...D, pos: 0.2 }, {}, M()),
+  pos2ref7: V({ ...D, pos: 0.2, ref: 0.7 }, {}, M()),
 };
 const chosen = (process.argv[3] ?? Object.keys(variants).join(',')).split(',');
 const tasks = loadTasks(dataDirectory(), process.env.TASKS ? process.env.TASKS.split(',') : undefined);

@@ -31,7 +31,7 @@ export function defaultPipeline(): Pipeline {
       { scorer: groupScorer(bm25, { level: 'block' }), weight: 0.25 },
       { scorer: groupScorer(bm25, { level: 'source' }), weight: 0.15 },
       { scorer: referenceScorer(bm25), weight: 0.5 },
-      { scorer: positionScorer(), weight: 0.1 },
+      { scorer: positionScorer(), weight: 0.2 },
     ],
     agnosticScorers: [
       { scorer: informationScorer(), weight: 1 },

@@ -3,17 +3,30 @@ import type { CompressInput, Source, SourceFormat } from './types.js';
 
 const MARKDOWN_SIGNALS = /^(?: {0,3}#{1,6}\s+\S| {0,3}(?:```|~~~)|\s{0,3}\|.*\|\s*$|\s{0,3}[-*+]\s+\S|\s{0,3}\d{1,3}[.)]\s+\S|\s{0,3}>\s)/gm;
 
-/** Guesses Markdown from headings, fences, tables, lists and quotes in the first 64 KB: two or more signals, or one fence/heading. */
+/**
+ * Guesses Markdown from headings, fences, tables, lists and quotes in the first 64 KB: a fence, or a heading, or two other
+ * signals. Text where most lines start with `#` (shell or Python comments, `# # name(args)` API listings) is not Markdown.
+ */
 export function detectFormat(text: string): SourceFormat {
   const head = text.length > 65536 ? text.slice(0, 65536) : text;
   let signals = 0;
+  let headings = 0;
+  let fence = false;
   MARKDOWN_SIGNALS.lastIndex = 0;
   for (let m = MARKDOWN_SIGNALS.exec(head); m !== null; m = MARKDOWN_SIGNALS.exec(head)) {
     const t = m[0].trimStart();
-    if (t.startsWith('#') || t.startsWith('```') || t.startsWith('~~~')) return 'markdown';
-    if (++signals >= 2) return 'markdown';
+    if (t.startsWith('```') || t.startsWith('~~~')) fence = true;
+    else if (t.startsWith('#')) headings++;
+    else signals++;
   }
-  return 'text';
+  if (fence) return 'markdown';
+  if (headings > 0) {
+    let lines = 0;
+    for (let i = head.indexOf('\n'); i !== -1; i = head.indexOf('\n', i + 1)) lines++;
+    // a document whose lines are mostly "headings" is a comment listing, not Markdown
+    return headings * 2 <= lines + 1 ? 'markdown' : 'text';
+  }
+  return signals >= 2 ? 'markdown' : 'text';
 }
 
 function resolveFormat(declared: SourceFormat | 'auto' | undefined, text: string, where: string): SourceFormat {

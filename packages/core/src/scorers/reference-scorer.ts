@@ -1,18 +1,24 @@
 import type { Scorer, ScoringContext } from '../types.js';
+import { idf } from '../scoring-context.js';
+import { forEachTerm } from '../text/terms.js';
 
 export interface ReferenceScorerOptions {
-  /** How many of the best units (under the base scorer) are searched for references. Default 5. */
+  /** How many of the best units (under the base scorer) are searched for references. Default 8. */
   readonly topUnits?: number;
+  /** Share of a title's weight (idf) that a unit must name for the title to count as referenced. Default 0.5. */
+  readonly minCoverage?: number;
 }
 
 /**
  * Multi-hop links between documents: when the best units under `base` name another document — every term of its
  * title occurs in them — that document's units get the referring unit's score. A question about "the film Kiss and Tell"
  * finds the film's page; the page names "Shirley Temple"; the Shirley Temple page then counts as relevant too
- * (the bridge entity of multi-hop QA). Uses document titles, or Markdown headings of single-source input.
+ * (the bridge entity of multi-hop QA). A title counts as named when the unit holds at least `minCoverage` of its
+ * idf weight ("Nixon" names "Richard Nixon"); the document gets the referring score times that share. Uses document titles, or Markdown headings of single-source input.
  */
 export function referenceScorer(base: Scorer, options: ReferenceScorerOptions = {}): Scorer {
-  const topUnits = options.topUnits ?? 5;
+  const topUnits = options.topUnits ?? 8;
+  const minCoverage = options.minCoverage ?? 0.5;
   return {
     name: `reference(${base.name})`,
     score(context: ScoringContext) {
@@ -26,15 +32,21 @@ export function referenceScorer(base: Scorer, options: ReferenceScorerOptions = 
       const top = order.slice(0, topUnits);
       if (top.length === 0) return out;
       const termsOfTop = top.map((u) => new Set(unitTerms(context, u)));
+      const n = s.length;
       for (const label of labels) {
-        const terms = unitTerms(context, label);
+        const terms = labelTerms(context, label);
         if (terms.length === 0) continue;
+        let total = 0;
+        for (const t of terms) total += idf(context.documentFrequency[t]!, n);
         let best = 0;
         for (let k = 0; k < top.length; k++) {
           const u = top[k]!;
           if (u === label || sameGroup(context, u, label)) continue;
           const set = termsOfTop[k]!;
-          if (terms.every((t) => set.has(t))) best = Math.max(best, s[u]!);
+          let covered = 0;
+          for (const t of terms) if (set.has(t)) covered += idf(context.documentFrequency[t]!, n);
+          const coverage = total > 0 ? covered / total : 0;
+          if (coverage >= minCoverage) best = Math.max(best, s[u]! * coverage);
         }
         if (best === 0) continue;
         const [from, to] = extent(context, label);
@@ -54,6 +66,19 @@ function labelUnits(context: ScoringContext): number[] {
     if (kind === 'title' || (kind === 'heading' && sources.length === 1 && sources[0]!.format === 'markdown')) out.push(u);
   }
   return out;
+}
+
+/** A label's distinct terms, without a parenthesised qualifier ("Kiss and Tell (1945 film)" → kiss, tell). */
+function labelTerms(context: ScoringContext, label: number): number[] {
+  const text = context.texts[label]!;
+  const paren = text.indexOf('(');
+  if (paren <= 0) return [...new Set(unitTerms(context, label))];
+  const out = new Set<number>();
+  forEachTerm(text, 0, paren, (term) => {
+    const id = context.vocabulary.get(term);
+    if (id !== undefined) out.add(id);
+  });
+  return [...out];
 }
 
 function unitTerms(context: ScoringContext, u: number): number[] {
