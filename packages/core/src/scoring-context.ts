@@ -1,5 +1,5 @@
 import type { ScoringContext, Segmentation, Tokenizer } from './types.js';
-import { forEachTerm } from './text/terms.js';
+import { forEachTerm, forEachWord, termsOfWord } from './text/terms.js';
 
 /**
  * Tokenises every unit once (target tokenizer) and extracts its terms once. Everything downstream reads these arrays.
@@ -17,7 +17,7 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
   let count = 0;
   const termOffsets = new Uint32Array(n + 1);
   let current = 0;
-  const emit = (term: string): void => {
+  const idOf = (term: string): number => {
     let id = vocabulary.get(term);
     if (id === undefined) {
       id = vocabulary.size;
@@ -25,27 +25,59 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
       df.push(0);
       lastSeen.push(-1);
     }
-    if (lastSeen[id] !== current) {
-      lastSeen[id] = current;
-      df[id] = (df[id] as number) + 1;
-    }
-    if (count === ids.length) {
-      const grown = new Uint32Array(ids.length * 2);
-      grown.set(ids);
-      ids = grown;
-    }
-    ids[count++] = id;
+    return id;
   };
-  const wordCache = new Map<string, readonly string[]>();
+  // a word's terms depend only on its text: resolve each distinct word to term ids once. The ids of a word live in
+  // `wordTerms` at `offset`; the map holds offset * 8 + count (small integers, so the map holds no objects for the GC).
+  const wordIds = new Map<string, number>();
+  let wordTerms = new Uint32Array(1024);
+  let wordTermsLength = 0;
+  let text = '';
+  const pending: number[] = [];
+  const addPending = (term: string): void => {
+    pending.push(idOf(term));
+  };
+  const onWord = (ws: number, we: number, flags: number): void => {
+    const raw = text.slice(ws, we);
+    let packed = wordIds.get(raw);
+    if (packed === undefined) {
+      pending.length = 0;
+      termsOfWord(raw, flags, addPending);
+      const take = Math.min(pending.length, 7);
+      if (wordTermsLength + take > wordTerms.length) {
+        const grown = new Uint32Array(wordTerms.length * 2);
+        grown.set(wordTerms);
+        wordTerms = grown;
+      }
+      for (let k = 0; k < take; k++) wordTerms[wordTermsLength + k] = pending[k]!;
+      packed = wordTermsLength * 8 + take;
+      wordTermsLength += take;
+      wordIds.set(raw, packed);
+    }
+    const from = Math.floor(packed / 8);
+    const to = from + (packed % 8);
+    for (let k = from; k < to; k++) {
+      const id = wordTerms[k]!;
+      if (lastSeen[id] !== current) {
+        lastSeen[id] = current;
+        df[id] = (df[id] as number) + 1;
+      }
+      if (count === ids.length) {
+        const grown = new Uint32Array(ids.length * 2);
+        grown.set(ids);
+        ids = grown;
+      }
+      ids[count++] = id;
+    }
+  };
   for (let i = 0; i < n; i++) {
     const unit = units[i]!;
-    const text = sources[unit.source]!.text;
-    const t = text.slice(unit.start, unit.end);
-    texts[i] = t;
-    if (unitTokens === undefined) tokens[i] = tokenizer.count(t);
+    text = sources[unit.source]!.text;
+    texts[i] = text.slice(unit.start, unit.end);
+    if (unitTokens === undefined) tokens[i] = tokenizer.count(texts[i]!);
     current = i;
     termOffsets[i] = count;
-    forEachTerm(text, unit.start, unit.end, emit, wordCache);
+    forEachWord(text, unit.start, unit.end, onWord);
   }
   termOffsets[n] = count;
 

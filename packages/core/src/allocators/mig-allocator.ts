@@ -122,28 +122,29 @@ function groupRedundancy(context: ScoringContext, groups: readonly AllocationGro
   // sparse vectors in CSR form: distinct term ids and (1 + log tf) · idf weights per group
   const tf = new Float64Array(v);
   const offsets = new Uint32Array(g + 1);
-  const ids: number[] = [];
-  const weights: number[] = [];
+  const ids = new Uint32Array(termIds.length);
+  const weights = new Float64Array(termIds.length);
   const norms = new Float64Array(g);
+  let size = 0;
   for (let i = 0; i < g; i++) {
     const grp = groups[i]!;
-    offsets[i] = ids.length;
+    offsets[i] = size;
     for (let k = termOffsets[grp.unitStart]!; k < termOffsets[grp.unitEnd]!; k++) {
       const t = termIds[k]!;
-      if (tf[t] === 0) ids.push(t);
+      if (tf[t] === 0) ids[size++] = t;
       tf[t]!++;
     }
     let norm = 0;
-    for (let k = offsets[i]!; k < ids.length; k++) {
+    for (let k = offsets[i]!; k < size; k++) {
       const t = ids[k]!;
       const w = (1 + Math.log(tf[t]!)) * termIdf[t]!;
-      weights.push(w);
+      weights[k] = w;
       norm += w * w;
       tf[t] = 0;
     }
     norms[i] = Math.sqrt(norm) || 1;
   }
-  offsets[g] = ids.length;
+  offsets[g] = size;
   const dense = new Float64Array(v);
   const order = Array.from({ length: g }, (_, i) => i).sort((a, b) => relevance[b]! - relevance[a]! || a - b);
   for (let r = 1; r < g; r++) {

@@ -58,26 +58,24 @@ function isWordChar(text: string, c: number, i: number): boolean {
   return UNICODE_WORD.test(text[i] ?? '');
 }
 
+/** Word flags passed by `forEachWord`. */
+export const WORD_DIGITS = 1;
+export const WORD_APOSTROPHE = 2;
+export const WORD_IDENTIFIER = 4;
+export const WORD_CJK = 8;
+
 /**
- * Calls `emit(term, start, end)` for every term of `text[start, end)`; `start`/`end` are the word's offsets.
- * Identifier parts are emitted with the offsets of the whole word.
+ * Calls `onWord(start, end, flags)` for every word of `text[start, end)`: runs of letters, digits and `_` (numbers keep
+ * "3.5" and "1,000" whole, "don't" stays one word, a possessive 's is left out), and each CJK character on its own.
+ * The flags depend only on the word's characters, so callers may cache by the word's text.
  */
-export function forEachTerm(
-  text: string,
-  start: number,
-  end: number,
-  emit: (term: string, wordStart: number, wordEnd: number) => void,
-  cache?: Map<string, readonly string[]>,
-): void {
+export function forEachWord(text: string, start: number, end: number, onWord: (wordStart: number, wordEnd: number, flags: number) => void): void {
   let i = start;
   while (i < end) {
     const c = text.charCodeAt(i);
-    if (isCjk(c)) {
-      emit(text[i] as string, i, i + 1);
-      i++;
-      continue;
-    }
-    if (!isWordChar(text, c, i)) {
+    const ascii = c < 128;
+    if (ascii ? !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) : !isWordChar(text, c, i)) {
+      if (!ascii && isCjk(c)) onWord(i, i + 1, WORD_CJK);
       i++;
       continue;
     }
@@ -89,11 +87,30 @@ export function forEachTerm(
     let hasApostrophe = false;
     while (i < end) {
       const d = text.charCodeAt(i);
-      if (isWordChar(text, d, i)) {
-        if (!isDigit(d)) allDigits = false;
-        if (d === 95) hasUnderscore = true;
-        if (isUpper(d) && i > wordStart) hasUpperInside = true;
-        else if (d >= 97 && d <= 122) hasLower = true;
+      if (d >= 97 && d <= 122) {
+        allDigits = false;
+        hasLower = true;
+        i++;
+        continue;
+      }
+      if (d >= 48 && d <= 57) {
+        i++;
+        continue;
+      }
+      if (d >= 65 && d <= 90) {
+        allDigits = false;
+        if (i > wordStart) hasUpperInside = true;
+        i++;
+        continue;
+      }
+      if (d === 95) {
+        allDigits = false;
+        hasUnderscore = true;
+        i++;
+        continue;
+      }
+      if (d >= 128 && isWordChar(text, d, i)) {
+        allDigits = false;
         i++;
         continue;
       }
@@ -102,7 +119,7 @@ export function forEachTerm(
         i++;
         continue;
       }
-      // apostrophe inside a word: keep "don't" as "dont"-like unit, drop possessive 's
+      // apostrophe inside a word: keep "don't" as one word, leave out a possessive 's
       if ((d === 39 || d === 0x2019) && i + 1 < end && isAsciiLetter(text.charCodeAt(i + 1))) {
         const next = text.charCodeAt(i + 1) | 32;
         const after = i + 2 < end ? text.charCodeAt(i + 2) : 32;
@@ -113,36 +130,36 @@ export function forEachTerm(
       }
       break;
     }
-    const wordEnd = i;
-    const raw = text.slice(wordStart, wordEnd);
-    if (cache !== undefined) {
-      let cached = cache.get(raw);
-      if (cached === undefined) {
-        const list: string[] = [];
-        termsOfWord(raw, allDigits, hasApostrophe, hasUnderscore || (hasUpperInside && hasLower), (t) => list.push(t));
-        cached = list;
-        cache.set(raw, cached);
-      }
-      for (let k = 0; k < cached.length; k++) emit(cached[k]!, wordStart, wordEnd);
-    } else {
-      termsOfWord(raw, allDigits, hasApostrophe, hasUnderscore || (hasUpperInside && hasLower), (t) => emit(t, wordStart, wordEnd));
-    }
+    const flags = (allDigits ? WORD_DIGITS : 0) | (hasApostrophe ? WORD_APOSTROPHE : 0) | (hasUnderscore || (hasUpperInside && hasLower) ? WORD_IDENTIFIER : 0);
+    onWord(wordStart, i, flags);
     // possessive: skip "'s"
     if (i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019)) i += 2;
   }
 }
 
-/** The terms of one word: its normalised form (unless a stop word) and, for identifiers, its parts. */
-function termsOfWord(raw: string, allDigits: boolean, hasApostrophe: boolean, identifier: boolean, emit: (term: string) => void): void {
-  {
-    const lower = hasApostrophe ? raw.toLowerCase().replace(/['\u2019]/g, '') : raw.toLowerCase();
-    if (allDigits || lower.length === 0) {
-      emit(lower);
-      return;
-    }
-    if (!STOP_WORDS.has(lower)) emit(stem(lower));
-    if (identifier) emitParts(raw, 0, 0, emit);
+/**
+ * Calls `emit(term, start, end)` for every term of `text[start, end)`; `start`/`end` are the word's offsets.
+ * Identifier parts are emitted with the offsets of the whole word.
+ */
+export function forEachTerm(text: string, start: number, end: number, emit: (term: string, wordStart: number, wordEnd: number) => void): void {
+  forEachWord(text, start, end, (ws, we, flags) => {
+    termsOfWord(text.slice(ws, we), flags, (t) => emit(t, ws, we));
+  });
+}
+
+/** The terms of one word (flags from `forEachWord`): its normalised form (unless a stop word) and, for identifiers, its parts. */
+export function termsOfWord(raw: string, flags: number, emit: (term: string) => void): void {
+  if (flags & WORD_CJK) {
+    emit(raw);
+    return;
   }
+  const lower = flags & WORD_APOSTROPHE ? raw.toLowerCase().replace(/['\u2019]/g, '') : raw.toLowerCase();
+  if (flags & WORD_DIGITS || lower.length === 0) {
+    emit(lower);
+    return;
+  }
+  if (!STOP_WORDS.has(lower)) emit(stem(lower));
+  if (flags & WORD_IDENTIFIER) emitParts(raw, 0, 0, emit);
 }
 
 function emitParts(raw: string, wordStart: number, wordEnd: number, emit: (term: string, s: number, e: number) => void): void {
