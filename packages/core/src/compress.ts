@@ -214,9 +214,9 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   let best = attempt(firstBudget);
   // calibrate: the selector's estimate of joins and separators is conservative (BPE often merges ".\n" into one token);
   // spend the measured slack in a second selection, and keep whichever fills the budget better without going over
-  // (skipped when the slack is under 1% of the budget: a second pass would not fit a unit worth having)
+  // (skipped for large budgets when the slack is under 1% of it: a second pass would not fit a unit worth having)
   const slack = budget - best.compressed;
-  if (best.compressed > 0 && slack > 0 && slack >= Math.max(4, budget * 0.01)) {
+  if (slack > 0 && (budget < 2000 || slack >= budget * 0.01)) {
     const second = attempt(firstBudget + (budget - best.compressed));
     if (second.compressed <= budget && second.compressed > best.compressed) best = second;
     else if (second.compressed > budget) {

@@ -32,6 +32,7 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
       const covered = new Uint8Array(weights.length);
       const totalWeight = mu > 0 ? unitTermWeight(context, weights) : new Float64Array(0);
       let used = 0;
+      let keptCount = 0;
       const groupUsed = allocation === undefined ? undefined : new Float64Array(allocation.caps.length);
 
       const sameSourceKept = (v: number, u: number): boolean => v >= 0 && v < n && keep[v] === 1 && units[v]!.source === units[u]!.source;
@@ -43,9 +44,9 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
         if (left && right) c += gap[u]! + gap[u + 1]! - separatorTokens;
         else if (left) c += gap[u]!;
         else if (right) c += gap[u + 1]!;
-        else c += separatorTokens;
+        else if (keptCount > 0) c += separatorTokens; // the first kept span needs no separator
         const a = units[u]!.anchor;
-        if (a >= 0 && keep[a] === 0) c += tokens[a]! + separatorTokens;
+        if (a >= 0 && keep[a] === 0) c += tokens[a]! + (keptCount > 0 ? separatorTokens : 0);
         return Math.max(0, c);
       };
       const coverage = (u: number): number => {
@@ -69,6 +70,7 @@ export function greedySelector(options: GreedySelectorOptions = {}): Selector {
         if (a >= 0 && keep[a] === 0) take(a);
         used += cost(u);
         keep[u] = 1;
+        keptCount++;
         if (groupUsed !== undefined && allocation !== undefined) groupUsed[allocation.groupOfUnit[u]!]! += tokens[u]!;
         if (mu > 0) {
           const { termOffsets, termIds } = context;
