@@ -196,7 +196,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   let pruneMs = 0;
   let renderMs = 0;
   /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
-  const attempt = (selectionBudget: number) => {
+  const attempt = (selectionBudget: number): Attempt => {
     let ts = now();
     const selection = pipeline.selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
     selectMs += now() - ts;
@@ -207,11 +207,11 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
     const compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
     renderMs += now() - ts;
-    return { selection, pieces, rendered, compressed };
+    return { selection, pieces, rendered, compressed, trimmed: new Uint8Array(n) };
   };
   // with pruning, sentences shrink after selection, so select against a proportionally larger budget
   const firstBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
-  let best = attempt(firstBudget);
+  let best: Attempt = attempt(firstBudget);
   // calibrate: the selector's estimate of joins and separators is conservative (BPE often merges ".\n" into one token);
   // spend the measured slack in a second selection, and keep whichever fills the budget better without going over
   // (skipped for large budgets when the slack is under 1% of it: a second pass would not fit a unit worth having)
@@ -225,10 +225,9 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     }
   }
   t = now();
-  const { selection } = best;
+  const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
+  const { selection, trimmed } = final;
   const keep = selection.keep;
-  const trimmed = new Uint8Array(n);
-  const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer, trimmed) : best;
   const rendered = final.rendered;
   const compressed = final.compressed;
   renderMs += now() - t;
@@ -270,11 +269,13 @@ interface Attempt {
   readonly pieces: Map<number, ReadonlyArray<readonly [number, number]>> | undefined;
   readonly rendered: ReturnType<typeof renderSelection>;
   readonly compressed: number;
+  /** Units the verifier dropped to fit the budget. */
+  readonly trimmed: Uint8Array;
 }
 
 /**
  * Verifier: drops the least valuable kept units (never pinned ones, never an anchor whose dependants stay) until the
- * recounted text fits. Mutates `attempt.selection.keep`; marks dropped units in `trimmed`.
+ * recounted text fits. Mutates `attempt.selection.keep` and marks the units it drops in `attempt.trimmed`.
  */
 function fitToBudget(
   attempt: Attempt,
@@ -285,12 +286,12 @@ function fitToBudget(
   combined: Float64Array,
   renderOptions: { separator: string; documentSeparator: string },
   tokenizer: Tokenizer,
-  trimmed: Uint8Array = new Uint8Array(segmentation.units.length),
 ): Attempt {
   const n = segmentation.units.length;
   const keep = attempt.selection.keep;
   const gains = attempt.selection.gains;
   const pieces = attempt.pieces;
+  const trimmed = attempt.trimmed;
   const isAnchor = new Uint8Array(n);
   for (let u = 0; u < n; u++) {
     const a = segmentation.units[u]!.anchor;
@@ -320,7 +321,7 @@ function fitToBudget(
     rendered = renderSelection(segmentation, keep, renderOptions, pieces);
     compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
   }
-  return { selection: attempt.selection, pieces, rendered, compressed };
+  return { selection: attempt.selection, pieces, rendered, compressed, trimmed };
 }
 
 /**
