@@ -37,7 +37,7 @@ export interface Method {
   run(input: MethodInput): Promise<MethodOutput>;
 }
 
-function ctxpressMethod(name: string, description: string, prune: false | number): Method {
+function ctxpressMethod(name: string, description: string, prune: false | number, withQuery = true): Method {
   return {
     name,
     description,
@@ -45,7 +45,7 @@ function ctxpressMethod(name: string, description: string, prune: false | number
     async run({ example, budget, tokenizer }) {
       const result = await compress(compressInput(example), {
         budget: { tokens: budget },
-        query: example.question,
+        ...(withQuery ? { query: example.question } : {}),
         tokenizer,
         prune,
       });
@@ -70,6 +70,7 @@ function baseline(name: string, description: string, select: (input: MethodInput
 export const METHODS: readonly Method[] = [
   ctxpressMethod('ctxpress', 'compress() with the question as query, default pipeline', false),
   ctxpressMethod('ctxpress+prune', 'compress() with the question as query and prune: 0.3', 0.3),
+  ctxpressMethod('ctxpress-noquery', 'compress() without the question (query-agnostic mode)', false, false),
   baseline('head', 'longest prefix of units (source order) that fits', ({ budget, tokenizer }, prepared) => headSelection(prepared, budget, tokenizer)),
   baseline('random', 'units in a mulberry32 shuffle seeded by the example id, added while they fit', ({ example, budget, tokenizer }, prepared) =>
     randomSelection(prepared, budget, tokenizer, hashSeed(example.id)),

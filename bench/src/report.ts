@@ -223,6 +223,7 @@ export function speedMarkdown(rows: readonly SpeedRow[], environment: string, qu
 const COLORS: Readonly<Record<string, string>> = {
   ctxpress: '#d62728',
   'ctxpress+prune': '#ff7f0e',
+  'ctxpress-noquery': '#9467bd',
   bm25: '#1f77b4',
   head: '#7f7f7f',
   random: '#2ca02c',

@@ -7,7 +7,7 @@ describe('parsePlan', () => {
     expect(plan).not.toBe('help');
     if (plan === 'help') return;
     expect(plan.suites).toEqual(['quality', 'speed']);
-    expect(plan.methods).toEqual(['ctxpress', 'ctxpress+prune', 'head', 'random', 'bm25']);
+    expect(plan.methods).toEqual(['ctxpress', 'ctxpress+prune', 'ctxpress-noquery', 'head', 'random', 'bm25']);
     expect(plan.ratios).toEqual([2, 4, 10, 20]);
     expect(plan.checkRatios).toEqual([4, 10]);
     expect(plan.sizes).toEqual([1000, 10000, 100000, 1000000]);

@@ -35,10 +35,12 @@ export function defaultPipeline(): Pipeline {
     ],
     agnosticScorers: [
       { scorer: informationScorer(), weight: 1 },
-      { scorer: positionScorer(), weight: 0.5 },
+      { scorer: positionScorer(), weight: 1 },
     ],
     allocator: migAllocator({ minValue: 0.6, coarseShare: 0.3 }),
     selector: greedySelector({ redundancy: 0, costExponent: 0 }),
+    // without a query nothing says which repeats matter: penalise redundancy, and prefer dense units
+    agnosticSelector: greedySelector({ redundancy: 0.5, costExponent: 0.5 }),
     pruner: wordPruner(),
   };
 }
@@ -174,7 +176,9 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   t = now();
   const pinned = pinMatches(segmentation, keepPatterns);
   const hasQuery = options.query !== undefined && options.query.trim().length > 0;
-  const scorers = hasQuery && context.queryTermIds.length > 0 ? pipeline.queryScorers : pipeline.agnosticScorers;
+  const queryMode = hasQuery && context.queryTermIds.length > 0;
+  const scorers = queryMode ? pipeline.queryScorers : pipeline.agnosticScorers;
+  const selector = queryMode ? pipeline.selector : (pipeline.agnosticSelector ?? pipeline.selector);
   const { combined, parts } = combineScores(scorers, context);
   timings['score'] = now() - t;
 
@@ -198,7 +202,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
   const attempt = (selectionBudget: number): Attempt => {
     let ts = now();
-    const selection = pipeline.selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
+    const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
     selectMs += now() - ts;
     ts = now();
     const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepPatterns, pruneRatio) : undefined;

@@ -22,6 +22,8 @@ export interface Pipeline {
   readonly agnosticScorers: readonly WeightedScorer[];
   readonly allocator: Allocator | undefined;
   readonly selector: Selector;
+  /** The selector without a query (defaults to `selector`). */
+  readonly agnosticSelector?: Selector | undefined;
   readonly pruner: Pruner | undefined;
 }
 
