@@ -15,9 +15,12 @@ import { getMethods, METHOD_NAMES } from './methods.js';
 import { aggregate, beatsBaselines, means, problems, runQuality, type ExampleRecord } from './quality.js';
 import { checkTable, qualityMarkdown, qualityTables, retentionSvg, speedMarkdown } from './report.js';
 import { runSpeed, SPEED_RATIO } from './speed.js';
+import { runChatBench } from './chat-bench.js';
+import { runToolOutputBench } from './tool-output-bench.js';
+import { runCodeSuite } from './code-bench.js';
 
 export interface Plan {
-  readonly suites: readonly ('quality' | 'speed')[];
+  readonly suites: readonly Suite[];
   readonly limit: number | undefined;
   readonly tasks: readonly string[] | undefined;
   readonly methods: readonly string[];
@@ -30,8 +33,12 @@ export interface Plan {
   readonly speedTimeoutSeconds: number;
 }
 
+/** The suites, in the order `all` runs them. */
+export const SUITES = ['quality', 'speed', 'chat', 'tools', 'code'] as const;
+export type Suite = (typeof SUITES)[number];
+
 export const USAGE = `Usage: node bench/dist/run.js [options]
-  --suite quality|speed|all   which suite (default all)
+  --suite NAME                quality, speed, chat, tools, code, or all (default all)
   --limit N                   examples per task, spread evenly over the file (default: all)
   --tasks a,b                 task files (squad_article, …) or kinds (qa, needle, …) (default: all)
   --methods a,b               ${METHOD_NAMES.join(', ')} (default: all)
@@ -75,7 +82,7 @@ export function parsePlan(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   });
   if (values.help === true) return 'help';
   const suite = values.suite;
-  if (suite !== 'quality' && suite !== 'speed' && suite !== 'all') throw new Error(`--suite: expected quality, speed or all, got "${suite}"`);
+  if (suite !== 'all' && !(SUITES as readonly string[]).includes(suite)) throw new Error(`--suite: expected ${SUITES.join(', ')} or all, got "${suite}"`);
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
@@ -90,7 +97,7 @@ export function parsePlan(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   const speedTimeoutSeconds = Number(values['speed-timeout']);
   if (!(speedTimeoutSeconds > 0)) throw new Error(`--speed-timeout: expected seconds, got "${values['speed-timeout']}"`);
   return {
-    suites: suite === 'all' ? ['quality', 'speed'] : [suite],
+    suites: suite === 'all' ? [...SUITES] : [suite as Suite],
     limit,
     tasks: list(values.tasks),
     methods,
@@ -219,6 +226,49 @@ async function quality(plan: Plan): Promise<boolean> {
   return true;
 }
 
+/** Chat and agent histories (LoCoMo as messages): evidence retention vs last-turns and random; prefix stability. */
+async function chat(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const { rows, prefix, markdown } = await runChatBench({ dataDir: plan.data, tokenizer: await getTokenizer('o200k_base'), ...(plan.limit === undefined ? {} : { limit: plan.limit }) });
+  mkdirSync(plan.out, { recursive: true });
+  writeFileSync(join(plan.out, 'chat.json'), `${JSON.stringify({ environment: runEnvironment(), rows, prefix }, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'chat.md'), markdown);
+  console.log(`\n${markdown}`);
+  log(`[chat] wrote chat.json, chat.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const at4 = rows.find((row) => row.ratio === 4);
+  if (!at4 || !(at4.ctxpress > at4.lastTurns && at4.ctxpress > at4.random)) {
+    loud(['CHAT: compressChat does not beat both baselines at 4x']);
+    return false;
+  }
+  return true;
+}
+
+/** Tool outputs (JSON, logs): needle retention and JSON validity vs head truncation and plain-text compression. */
+async function tools(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const { rows, markdown } = await runToolOutputBench({ tokenizer: await getTokenizer('o200k_base') });
+  mkdirSync(plan.out, { recursive: true });
+  writeFileSync(join(plan.out, 'tool-output.json'), `${JSON.stringify({ environment: runEnvironment(), rows }, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'tool-output.md'), markdown);
+  console.log(`\n${markdown}`);
+  log(`[tools] wrote tool-output.json, tool-output.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const bad = rows.filter((r) => r.method.startsWith('ctxpress-tool') && (r.withinBudget < 1 || (r.jsonValid !== null && r.jsonValid < 1)));
+  if (bad.length > 0) {
+    loud([`TOOLS: ${bad.length} row(s) over budget or with invalid JSON`]);
+    return false;
+  }
+  return true;
+}
+
+/** Source code: do the definitions a completion point depends on survive? vs head truncation and plain-text compression. */
+async function code(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const ok = await runCodeSuite(plan.out, await getTokenizer('o200k_base'));
+  log(`[code] wrote code.json, code.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  if (!ok) loud(['CODE: code compression does not beat both baselines at 4x']);
+  return ok;
+}
+
 async function speed(plan: Plan): Promise<boolean> {
   const environment = runEnvironment();
   mkdirSync(join(plan.out, 'tmp'), { recursive: true });
@@ -264,7 +314,8 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   let ok = true;
-  for (const suite of plan.suites) ok = (suite === 'quality' ? await quality(plan) : await speed(plan)) && ok;
+  const runners: Record<Suite, (plan: Plan) => Promise<boolean>> = { quality, speed, chat, tools, code };
+  for (const suite of plan.suites) ok = (await runners[suite](plan)) && ok;
   log(`[bench] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return ok ? 0 : 1;
 }

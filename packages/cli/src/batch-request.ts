@@ -7,6 +7,7 @@ import { type CompressInput, type CompressionResult, isCtxpressError, type Span 
 import type { NodeCompressOptions } from '@ctxpress/node';
 import { isRatio, isTokenCount } from './numbers.js';
 import { parseKeepPattern } from './parse-keep.js';
+import { compressStructured, INPUT_KINDS, resolveKind, type InputKind } from './structured.js';
 
 /** The library call, injected. */
 export type CompressFunction = (input: CompressInput, options: NodeCompressOptions) => Promise<CompressionResult>;
@@ -21,6 +22,8 @@ export interface BatchSuccessLine {
   /** `null` when the text compressed to nothing (the ratio is infinite). */
   readonly ratio: number | null;
   readonly kept: readonly Span[];
+  /** Chat requests: the compressed messages, in the request's format. */
+  readonly messages?: readonly unknown[];
 }
 
 export interface BatchErrorLine {
@@ -57,6 +60,8 @@ class RequestError extends Error {
 interface ParsedRequest {
   readonly input: CompressInput;
   readonly options: NodeCompressOptions;
+  /** `format` as given (default auto): chat, json, logs and code requests go to their own compressors. */
+  readonly kind: InputKind;
 }
 
 /**
@@ -76,6 +81,25 @@ export async function handleBatchLine(line: string, lineNumber: number, compress
     if (!isRecord(value)) throw new RequestError(BatchErrorCode.invalidRequest, 'each line must be a JSON object');
     id = readId(value['id']);
     const request = parseRequest(value);
+    if (typeof request.input === 'string') {
+      const named = [{ id: '-', text: request.input }];
+      const structured = await resolveKind(request.kind, named);
+      if (structured !== undefined) {
+        const outcome = await compressStructured(structured, named, request.options);
+        const chatMessages = structured === 'chat' ? (outcome.result as { messages: unknown[] }).messages : undefined;
+        const line: BatchSuccessLine = {
+          id,
+          text: outcome.text,
+          tokens: { original: outcome.tokens.original, compressed: outcome.tokens.compressed, budget: outcome.tokens.budget },
+          ratio: Number.isFinite(outcome.ratio) ? outcome.ratio : null,
+          kept: outcome.kept ?? [],
+          ...(chatMessages === undefined ? {} : { messages: chatMessages }),
+        };
+        return { json: JSON.stringify(line), ok: true };
+      }
+    } else if (request.kind !== 'auto' && request.kind !== 'text' && request.kind !== 'markdown') {
+      throw new RequestError(BatchErrorCode.invalidRequest, `"format": "${request.kind}" takes "text" (or "messages" for chat), not "documents"`);
+    }
     const result = await compress(request.input, request.options);
     const output: BatchSuccessLine = {
       id,
@@ -93,7 +117,14 @@ export async function handleBatchLine(line: string, lineNumber: number, compress
 
 /** Checks a request object and builds the library call. Throws `RequestError` with a message that says what to fix. */
 function parseRequest(request: Record<string, unknown>): ParsedRequest {
-  const { text, documents, query, tokens, ratio, tokenizer, keep, format } = request;
+  const { documents, query, tokens, ratio, tokenizer, keep, format, messages, system } = request;
+  let text = request['text'];
+  if (messages !== undefined) {
+    if (text !== undefined || documents !== undefined) throw new RequestError(BatchErrorCode.invalidInput, 'give one of "text", "documents" or "messages"');
+    if (!Array.isArray(messages)) throw new RequestError(BatchErrorCode.invalidInput, '"messages" must be an array of chat messages');
+    if (format !== undefined && format !== 'chat' && format !== 'auto') throw new RequestError(BatchErrorCode.invalidRequest, '"messages" go with "format": "chat"');
+    text = JSON.stringify(typeof system === 'string' ? { messages, system } : messages);
+  }
 
   let input: CompressInput;
   if (text !== undefined && documents !== undefined) {
@@ -133,11 +164,13 @@ function parseRequest(request: Record<string, unknown>): ParsedRequest {
     if (typeof tokenizer !== 'string') throw new RequestError(BatchErrorCode.invalidRequest, '"tokenizer" must be a string such as "o200k_base"');
     options.tokenizer = tokenizer;
   }
-  if (format !== undefined) {
-    if (format !== 'text' && format !== 'markdown' && format !== 'auto') {
-      throw new RequestError(BatchErrorCode.invalidRequest, '"format" must be "text", "markdown" or "auto"');
+  let kind: InputKind = messages !== undefined ? 'chat' : 'auto';
+  if (format !== undefined && messages === undefined) {
+    if (typeof format !== 'string' || !(INPUT_KINDS as readonly string[]).includes(format)) {
+      throw new RequestError(BatchErrorCode.invalidRequest, `"format" must be one of ${INPUT_KINDS.join(', ')}`);
     }
-    options.format = format;
+    kind = format as InputKind;
+    if (kind === 'text' || kind === 'markdown' || kind === 'auto') options.format = kind;
   }
   if (keep !== undefined) {
     if (!Array.isArray(keep) || !keep.every((pattern) => typeof pattern === 'string')) {
@@ -149,7 +182,7 @@ function parseRequest(request: Record<string, unknown>): ParsedRequest {
       throw new RequestError(BatchErrorCode.invalidRequest, messageOf(error).replace(/^--keep /, '"keep": '));
     }
   }
-  return { input, options };
+  return { input, options, kind };
 }
 
 function readId(value: unknown): RequestId {

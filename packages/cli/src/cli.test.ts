@@ -181,7 +181,7 @@ describe('ctxpress compress', () => {
       [['compress', '--tokens', '5', '--prune', '2'], /expected a number between 0 and 1/],
       [['compress', '--tokens', '5', '--unknown'], /unknown option '--unknown'/],
       [['compress', '--tokens', '5', '--format', 'yaml'], /Allowed choices are text, json/],
-      [['compress', '--tokens', '5', '--input-format', 'html'], /Allowed choices are text, markdown, auto/],
+      [['compress', '--tokens', '5', '--input-format', 'html'], /Allowed choices are auto, text, markdown, chat, json, logs, code/],
       [['compress', '--tokens', '5', '--keep', '/(/'], /invalid regular expression/],
       [['compress', 'a.md', '--documents', 'd.json', '--tokens', '5'], /FILE arguments or --documents/],
       [['compres'], /unknown command 'compres'/],

@@ -11,6 +11,7 @@ import { type CompressFlags, InputError, planCompress, runCompress } from './com
 import type { CliIo } from './io.js';
 import { parseFraction, parseRatio, parseTokenCount } from './numbers.js';
 import { UsageError } from './usage-error.js';
+import { INPUT_KINDS } from './structured.js';
 
 export type { CliIo } from './io.js';
 
@@ -108,7 +109,11 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--ratio <r>', 'compression ratio: keep 1/R of the tokens (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
     .option('--tokenizer <name>', 'o200k_base (default), cl100k_base, gpt-4o, gpt-4, gpt-3.5-turbo, llama3, qwen3')
     .option('--keep <pattern>', 'text that must survive; "/re/flags" is a regular expression, anything else literal (repeatable)', collect)
-    .addOption(new Option('--input-format <format>', 'how to read the input').choices(['text', 'markdown', 'auto']).default('auto'))
+    .addOption(
+        new Option('--input-format <format>', 'what the input is: prose (text, markdown), a chat history (JSON messages), JSON, logs or source code; auto decides from the content and file extensions')
+          .choices([...INPUT_KINDS])
+          .default('auto'),
+      )
     .addOption(new Option('--format <format>', 'output: text (compressed text only) or json (the whole result)').choices(['text', 'json']).default('text'))
     .option('--documents <file>', 'a JSON array of documents {id?, title?, text}')
     .option('--separator <s>', 'between non-adjacent kept spans of one source (default "\\n"; \\n and \\t are understood)')

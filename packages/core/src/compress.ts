@@ -305,19 +305,22 @@ function fitToBudget(
   for (let u = 0; u < n; u++) if (keep[u] === 1 && pinned[u] === 0) removable.push(u);
   const value = (u: number): number => (Number.isNaN(gains[u]!) ? combined[u]! : gains[u]!);
   removable.sort((a, b) => value(a) - value(b) || b - a);
-  let next = 0;
   let { rendered, compressed } = attempt;
   while (compressed > budget) {
     let overflow = compressed - budget;
     let removed = 0;
-    while (overflow > 0 && next < removable.length) {
-      const u = removable[next++]!;
-      if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
-      keep[u] = 0;
-      trimmed[u] = 1;
-      pieces?.delete(u);
-      overflow -= context.tokens[u]!;
-      removed++;
+    // least valuable first; an anchor whose dependants are still kept waits until they are gone
+    for (let pass = 0; overflow > 0 && pass < 2; pass++) {
+      for (let k = 0; k < removable.length && overflow > 0; k++) {
+        const u = removable[k]!;
+        if (keep[u] === 0) continue;
+        if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
+        keep[u] = 0;
+        trimmed[u] = 1;
+        pieces?.delete(u);
+        overflow -= context.tokens[u]!;
+        removed++;
+      }
     }
     if (removed === 0) {
       throw new CtxpressError('BUDGET_UNSATISFIABLE', `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`);

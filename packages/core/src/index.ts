@@ -67,3 +67,48 @@ import type { Segmenter } from './options.js';
 export function defaultSegmenter(): Segmenter {
   return structuredTextSegmenter();
 }
+
+// code-aware compression (language-independent parts; tree-sitter lives in @ctxpress/node)
+export {
+  knapsack,
+  KNAPSACK_EXACT_LIMIT,
+  indentationSegmenter,
+  indentationItems,
+  childrenOf,
+  elisionSyntax,
+  isDefinition,
+  outlineLeaves,
+  outlineSegmentation,
+  compressCodeSync,
+  normalizeCodeFiles,
+  languageFromPath,
+  normalizeLanguage,
+  PARSED_LANGUAGES,
+} from './code/index.js';
+export type {
+  CodeItem,
+  CodeItemKind,
+  CodeOutline,
+  CodeSegmenter,
+  ElisionSyntax,
+  OutlineLeaf,
+  CodeCompressOptions,
+  CodeCompressionResult,
+  CodeDecision,
+  CodeFile,
+  CodeFileReport,
+  CodeUnitReport,
+  ParsedLanguage,
+} from './code/index.js';
+
+// tool outputs: JSON, logs, content-type detection and dispatch
+export { compressJson, detectJsonIndent, jsonErrorOffset } from './json/index.js';
+export type { JsonCompressionOptions, JsonCompressionResult, JsonFold, JsonTruncation } from './json/index.js';
+export { compressLogs, logTemplate, isErrorLine } from './logs/index.js';
+export type { LogCompressionOptions, LogCompressionResult, LogGroup } from './logs/index.js';
+export { compressToolOutput, detectContentType } from './content-type.js';
+export type { ContentType, ToolOutputOptions, ToolOutputResult } from './content-type.js';
+
+// chat / agent-history compression
+export { compressChat, countChatTokens, detectChatFormat, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './chat/index.js';
+export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat } from './chat/index.js';

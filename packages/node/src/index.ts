@@ -4,7 +4,7 @@
  */
 import { compressSync, CtxpressError } from '@ctxpress/core';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
-import { getTokenizer } from './tokenizers/registry.js';
+import { resolveTokenizer } from './structured.js';
 
 export { getTokenizer, resolveTokenizerName, tokenizerNames } from './tokenizers/registry.js';
 export type { TokenizerName } from './tokenizers/registry.js';
@@ -45,6 +45,14 @@ export async function compress(input: CompressInput, options: NodeCompressOption
   if (typeof options !== 'object' || options === null) {
     throw new CtxpressError('INVALID_OPTION', 'options are required: { budget: { tokens } | { ratio }, query?, tokenizer? }.');
   }
-  const tokenizer = typeof options.tokenizer === 'object' && options.tokenizer !== null ? options.tokenizer : await getTokenizer(options.tokenizer ?? 'o200k_base');
-  return compressSync(input, { ...options, tokenizer });
+  return compressSync(input, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
+
+export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
+export type { ContentType, JsonCompressionResult, LogCompressionResult, ToolOutputResult, ChatCompressionResult, ChatDecision, ChatFormat } from '@ctxpress/core';
+export { compressToolOutput, compressJson, compressLogs, compressChat, resolveTokenizer } from './structured.js';
+export type { WithNamedTokenizer } from './structured.js';
+export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseErrors } from './code/index.js';
+export type { NodeCodeCompressOptions } from './code/index.js';
+export { languageFromPath } from '@ctxpress/core';
+export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';

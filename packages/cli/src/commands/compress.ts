@@ -10,6 +10,7 @@ import { renderExplainView } from '../explain-view.js';
 import { type CliIo, readAll, stdoutColor, stripBom, writeText } from '../io.js';
 import { parseKeepPatterns } from '../parse-keep.js';
 import { UsageError } from '../usage-error.js';
+import { compressStructured, resolveKind, type InputKind, type NamedText, type StructuredOutcome } from '../structured.js';
 
 /** The flags as commander hands them over (values already checked by the option parsers). */
 export interface CompressFlags {
@@ -18,7 +19,7 @@ export interface CompressFlags {
   readonly ratio?: number;
   readonly tokenizer?: string;
   readonly keep?: readonly string[];
-  readonly inputFormat?: 'text' | 'markdown' | 'auto';
+  readonly inputFormat?: InputKind;
   readonly format?: 'text' | 'json';
   readonly documents?: string;
   readonly separator?: string;
@@ -38,6 +39,8 @@ export interface CompressPlan {
   readonly options: NodeCompressOptions;
   readonly output: 'text' | 'json';
   readonly explain: boolean;
+  /** What the input is (`--input-format`); structured kinds go to their own compressors. */
+  readonly kind: InputKind;
 }
 
 /**
@@ -73,12 +76,16 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   const options: { -readonly [K in keyof NodeCompressOptions]: NodeCompressOptions[K] } = { budget };
   if (flags.query !== undefined) options.query = flags.query;
   if (flags.tokenizer !== undefined) options.tokenizer = flags.tokenizer;
-  if (flags.inputFormat !== undefined) options.format = flags.inputFormat;
+  const kind = flags.inputFormat ?? 'auto';
+  if (kind === 'text' || kind === 'markdown' || kind === 'auto') options.format = kind;
+  if (kind !== 'text' && kind !== 'markdown' && kind !== 'auto' && source.kind === 'documents') {
+    throw new UsageError(`--input-format ${kind} reads FILE arguments or stdin, not --documents`);
+  }
   if (flags.keep !== undefined && flags.keep.length > 0) options.keep = parseKeepPatterns(flags.keep);
   if (flags.separator !== undefined) options.separator = unescapeSeparator(flags.separator);
   if (flags.prune !== undefined) options.prune = flags.prune;
   if (explain) options.explain = true;
-  return { source, options, output, explain };
+  return { source, options, output, explain, kind };
 }
 
 /** `\n`, `\t` and `\\` in a separator typed on the command line mean newline, tab and backslash. */
@@ -89,6 +96,8 @@ export function unescapeSeparator(text: string): string {
 /** The library's input, and how to get the exact text of each source as the result's offsets see it. */
 interface LoadedInput {
   readonly input: CompressInput;
+  /** The inputs by name (stdin or files; not --documents), for the structured compressors. */
+  readonly named?: readonly NamedText[];
   readonly sourceTexts: (result: CompressionResult) => readonly string[];
 }
 
@@ -100,6 +109,14 @@ export class InputError extends Error {
 /** Runs a plan: read, compress, print. Returns the exit code. Library errors propagate to `runCli`. */
 export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number> {
   const loaded = await loadInput(plan.source, io);
+  const structured = loaded.named === undefined ? undefined : await resolveKind(plan.kind, loaded.named);
+  if (structured !== undefined && loaded.named !== undefined) {
+    const started = performance.now();
+    const outcome = await compressStructured(structured, loaded.named, plan.options);
+    const elapsed = performance.now() - started;
+    await writeText(io.stdout, formatStructuredOutput(outcome, plan, elapsed));
+    return 0;
+  }
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
   const { compress } = await import('@ctxpress/node');
   const started = performance.now();
@@ -107,6 +124,15 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
   const elapsed = performance.now() - started;
   await writeText(io.stdout, formatOutput(result, loaded.sourceTexts(result), plan, { color: stdoutColor(io), timeMs: elapsed }));
   return 0;
+}
+
+/** What goes to stdout for a chat, JSON, log or code input. Pure. */
+export function formatStructuredOutput(outcome: StructuredOutcome, plan: Pick<CompressPlan, 'output' | 'explain'>, timeMs: number): string {
+  if (plan.output === 'json') return `${JSON.stringify(outcome.result, null, 2)}\n`;
+  const text = outcome.text === '' || outcome.text.endsWith('\n') ? outcome.text : `${outcome.text}\n`;
+  if (!plan.explain) return text;
+  const { original, compressed, budget } = outcome.tokens;
+  return `${text}\n${outcome.kind} · tokens ${original} → ${compressed} (budget ${budget}) · ratio ${outcome.ratio.toFixed(2)}x · ${timeMs.toFixed(1)} ms\n`;
 }
 
 /** What goes to stdout. Pure. */
@@ -125,12 +151,12 @@ async function loadInput(source: CompressSource, io: CliIo): Promise<LoadedInput
   switch (source.kind) {
     case 'stdin': {
       const text = stripBom(await readAll(io.stdin));
-      return { input: text, sourceTexts: () => [text] };
+      return { input: text, named: [{ id: '-', text }], sourceTexts: () => [text] };
     }
     case 'files': {
       const documents: DocumentInput[] = [];
       for (const path of source.paths) documents.push({ id: path, text: await readText(path, io) });
-      return { input: documents, sourceTexts: () => documents.map((document) => document.text) };
+      return { input: documents, named: documents.map((d) => ({ id: d.id ?? '', text: d.text })), sourceTexts: () => documents.map((document) => document.text) };
     }
     case 'documents': {
       const raw = await readText(source.path, io);

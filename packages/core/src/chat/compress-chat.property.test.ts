@@ -1,0 +1,348 @@
+/**
+ * Property tests over generated agent conversations with tool calls, in all three formats: the output is a valid
+ * request for its provider, the system prompt and tool calls survive verbatim, every text is input text or a
+ * placeholder, and the budget holds (or BUDGET_UNSATISFIABLE exactly when the pinned part alone is over it).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { wordTokenizer } from '../testing/index.js';
+import { isCtxpressError } from '../errors.js';
+import { compressChat, MESSAGE_OVERHEAD } from './compress-chat.js';
+import type { ChatFormat } from './types.js';
+
+const tokenizer = wordTokenizer();
+const WORDS = [
+  'budget',
+  'token',
+  'the',
+  'cache',
+  'prefers',
+  'error',
+  'never',
+  'my',
+  'name',
+  'is',
+  'Ada',
+  'report',
+  'rover',
+  'battery',
+  'limits',
+  'search',
+  'docs',
+  'result',
+  '42',
+  'x_1',
+  'always',
+  'tool',
+  'plan',
+  'decided',
+  'JSON',
+];
+
+interface Tool {
+  readonly name: string;
+  readonly args: Record<string, unknown>;
+  readonly result: string;
+}
+interface Turn {
+  readonly user: string;
+  readonly lead: string | null;
+  readonly tools: readonly Tool[];
+  readonly answer: string;
+}
+interface Conversation {
+  readonly system: string;
+  readonly turns: readonly Turn[];
+}
+
+const sentence = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }).map((w) => `${w.join(' ')}.`);
+const text = fc.array(sentence, { minLength: 1, maxLength: 5 }).map((s) => s.join(' '));
+const toolArb = fc.record({
+  name: fc.constantFrom('search_docs', 'read_file', 'run_tests'),
+  args: fc.dictionary(fc.constantFrom('q', 'path', 'limit'), fc.oneof(fc.string({ maxLength: 8 }), fc.integer())),
+  result: fc.oneof(
+    text,
+    text.map((t) => JSON.stringify({ ok: true, lines: t.split('. ') })),
+  ),
+});
+const turnArb = fc.record({ user: text, lead: fc.option(text, { nil: null }), tools: fc.array(toolArb, { maxLength: 3 }), answer: text });
+const conversationArb: fc.Arbitrary<Conversation> = fc.record({ system: text, turns: fc.array(turnArb, { minLength: 1, maxLength: 9 }) });
+
+/** The conversation in one format; `system` is separate for Anthropic. */
+function render(c: Conversation, format: ChatFormat): { messages: unknown[]; system?: string } {
+  const out: unknown[] = [];
+  let id = 0;
+  if (format !== 'anthropic') out.push({ role: 'system', content: c.system });
+  for (const turn of c.turns) {
+    out.push(format === 'ai-sdk' ? { role: 'user', content: [{ type: 'text', text: turn.user }] } : { role: 'user', content: turn.user });
+    if (turn.tools.length > 0) {
+      const ids = turn.tools.map(() => `call_${id++}`);
+      if (format === 'openai') {
+        out.push({
+          role: 'assistant',
+          content: turn.lead,
+          tool_calls: turn.tools.map((t, k) => ({ id: ids[k], type: 'function', function: { name: t.name, arguments: JSON.stringify(t.args) } })),
+        });
+        turn.tools.forEach((t, k) => out.push({ role: 'tool', tool_call_id: ids[k], content: t.result }));
+      } else if (format === 'anthropic') {
+        out.push({
+          role: 'assistant',
+          content: [
+            ...(turn.lead ? [{ type: 'text', text: turn.lead }] : []),
+            ...turn.tools.map((t, k) => ({ type: 'tool_use', id: ids[k], name: t.name, input: t.args })),
+          ],
+        });
+        out.push({
+          role: 'user',
+          content: turn.tools.map((t, k) => ({
+            type: 'tool_result',
+            tool_use_id: ids[k],
+            content: k % 2 === 0 ? t.result : [{ type: 'text', text: t.result }],
+          })),
+        });
+      } else {
+        out.push({
+          role: 'assistant',
+          content: [
+            ...(turn.lead ? [{ type: 'text', text: turn.lead }] : []),
+            ...turn.tools.map((t, k) => ({ type: 'tool-call', toolCallId: ids[k], toolName: t.name, input: t.args })),
+          ],
+        });
+        out.push({
+          role: 'tool',
+          content: turn.tools.map((t, k) => ({
+            type: 'tool-result',
+            toolCallId: ids[k],
+            toolName: t.name,
+            output: k % 2 === 0 ? { type: 'text', value: t.result } : t.result,
+          })),
+        });
+      }
+    }
+    out.push({ role: 'assistant', content: turn.answer });
+  }
+  return format === 'anthropic' ? { messages: out, system: c.system } : { messages: out };
+}
+
+type Rec = Record<string, unknown>;
+const parts = (m: Rec): Rec[] => (Array.isArray(m['content']) ? (m['content'] as Rec[]) : []);
+
+/** Every text in a message with its kind, and its tool calls, read independently of the adapters. */
+function inspect(m: Rec, format: ChatFormat): { texts: string[]; calls: Array<{ id: string; json: string; args: string }>; results: string[] } {
+  const texts: string[] = [];
+  const calls: Array<{ id: string; json: string; args: string }> = [];
+  const results: string[] = [];
+  if (typeof m['content'] === 'string') texts.push(m['content']);
+  if (format === 'openai') {
+    for (const c of (m['tool_calls'] as Rec[] | undefined) ?? [])
+      calls.push({ id: c['id'] as string, json: JSON.stringify(c), args: (c['function'] as Rec)['arguments'] as string });
+    if (m['role'] === 'tool') results.push(m['tool_call_id'] as string);
+    for (const p of parts(m)) if (p['type'] === 'text') texts.push(p['text'] as string);
+  } else if (format === 'anthropic') {
+    for (const p of parts(m)) {
+      if (p['type'] === 'text') texts.push(p['text'] as string);
+      if (p['type'] === 'tool_use') calls.push({ id: p['id'] as string, json: JSON.stringify(p), args: JSON.stringify(p['input']) });
+      if (p['type'] === 'tool_result') {
+        results.push(p['tool_use_id'] as string);
+        const inner = p['content'];
+        if (typeof inner === 'string') texts.push(inner);
+        else for (const q of inner as Rec[]) texts.push(q['text'] as string);
+      }
+    }
+  } else {
+    for (const p of parts(m)) {
+      if (p['type'] === 'text') texts.push(p['text'] as string);
+      if (p['type'] === 'tool-call') calls.push({ id: p['toolCallId'] as string, json: JSON.stringify(p), args: JSON.stringify(p['input']) });
+      if (p['type'] === 'tool-result') {
+        results.push(p['toolCallId'] as string);
+        const o = p['output'];
+        texts.push(typeof o === 'string' ? o : ((o as Rec)['value'] as string));
+      }
+    }
+  }
+  return { texts, calls, results };
+}
+
+function chatTokens(messages: readonly Rec[], format: ChatFormat, system: string | undefined): number {
+  let total = system === undefined ? 0 : tokenizer.count(system) + MESSAGE_OVERHEAD;
+  for (const m of messages) {
+    const { texts, calls } = inspect(m, format);
+    total += MESSAGE_OVERHEAD + texts.reduce((s, t) => s + tokenizer.count(t), 0) + calls.reduce((s, c) => s + tokenizer.count(c.args), 0);
+  }
+  return total;
+}
+
+/** Provider rules on tool pairing and role order. */
+function assertValidRequest(messages: readonly Rec[], format: ChatFormat): void {
+  if (format === 'anthropic') {
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages[0]!['role']).toBe('user');
+    // merge consecutive same-role messages, then: every tool_use answered in the next message, every result answers the previous
+    const merged: Rec[][] = [];
+    let last: unknown;
+    for (const m of messages) {
+      const content = typeof m['content'] === 'string' ? [{ type: 'text', text: m['content'] }] : parts(m);
+      expect(content.length).toBeGreaterThan(0);
+      if (m['role'] === last) merged[merged.length - 1]!.push(...content);
+      else merged.push([...content]);
+      last = m['role'];
+    }
+    merged.forEach((blocks, k) => {
+      const uses = blocks.filter((b) => b['type'] === 'tool_use').map((b) => b['id']);
+      const next = (merged[k + 1] ?? []).filter((b) => b['type'] === 'tool_result').map((b) => b['tool_use_id']);
+      const answered = blocks.filter((b) => b['type'] === 'tool_result').map((b) => b['tool_use_id']);
+      const prev = k > 0 ? merged[k - 1]!.filter((b) => b['type'] === 'tool_use').map((b) => b['id']) : [];
+      for (const u of uses) expect(next).toContain(u);
+      for (const a of answered) expect(prev).toContain(a);
+    });
+    return;
+  }
+  // OpenAI and AI SDK: results in tool messages right after the assistant message that made the calls
+  let open = new Set<string>();
+  for (const m of messages) {
+    const { calls, results } = inspect(m, format);
+    if (m['role'] === 'tool') {
+      for (const r of results) {
+        expect(open.has(r)).toBe(true);
+        open.delete(r);
+      }
+      continue;
+    }
+    expect([...open]).toEqual([]);
+    open = new Set(calls.map((c) => c.id));
+  }
+  expect([...open]).toEqual([]);
+}
+
+const PLACEHOLDER = /^\[(?:tool result(?: from \w+)?|system|user|assistant|developer|tool) (?:message )?omitted: [\d,]+ tokens\]$/;
+
+describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properties (%s)', (format) => {
+  it('outputs a valid request within budget, with the system prompt and tool calls intact', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(
+        conversationArb,
+        fc.double({ min: 0.02, max: 1.1, noNaN: true }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        (c, share, keepLastTurns, prefixStable, explicit) => {
+          const { messages, system } = render(c, format);
+          const input = JSON.parse(JSON.stringify(messages)) as Rec[];
+          const tokens = Math.max(1, Math.floor(chatTokens(input, format, system) * share));
+          const options = {
+            budget: { tokens },
+            tokenizer,
+            keepLastTurns,
+            prefixStable,
+            ...(explicit ? { format } : {}),
+            ...(system !== undefined ? { system } : {}),
+          };
+          let result;
+          try {
+            result = compressChat(messages, options);
+          } catch (error) {
+            if (!isCtxpressError(error)) throw error;
+            expect(error.code).toBe('BUDGET_UNSATISFIABLE');
+            // only when the pinned part (system, last turns) alone is over the budget
+            const userStarts = input.map((m, i) => (m['role'] === 'user' && inspect(m, format).results.length === 0 ? i : -1)).filter((i) => i >= 0);
+            const tail = keepLastTurns === 0 ? input.length : userStarts.length <= keepLastTurns ? 0 : userStarts[userStarts.length - keepLastTurns]!;
+            const pinned = input.filter((m, i) => i >= tail || m['role'] === 'system' || i === userStarts[userStarts.length - 1]);
+            expect(chatTokens(pinned, format, system)).toBeGreaterThan(tokens);
+            return;
+          }
+          expect(messages).toEqual(input); // input untouched
+          const out = JSON.parse(JSON.stringify(result.messages)) as Rec[];
+          expect(out).toEqual(result.messages);
+          assertValidRequest(out, format);
+          const total = chatTokens(out, format, system);
+          expect(total).toBe(result.tokens.compressed);
+          expect(total).toBeLessThanOrEqual(Math.max(tokens, result.tokens.original));
+          if (result.tokens.original > tokens) expect(total).toBeLessThanOrEqual(tokens);
+          // system prompt never dropped or changed
+          if (format !== 'anthropic') expect(out[0]).toEqual(input[0]);
+          // output messages are the kept input messages in order; roles, ids and tool calls verbatim; text is input text or a placeholder
+          for (const d of result.decisions) seen.add(d.fidelity);
+          const kept = result.decisions.filter((d) => d.fidelity !== 'dropped');
+          expect(kept).toHaveLength(out.length);
+          kept.forEach((d, k) => {
+            const before = input[d.index]!;
+            const after = out[k]!;
+            expect(after['role']).toBe(before['role']);
+            expect(after['tool_call_id']).toBe(before['tool_call_id']);
+            const a = inspect(after, format);
+            const b = inspect(before, format);
+            expect(a.calls).toEqual(b.calls);
+            expect(a.results).toEqual(b.results);
+            if (d.fidelity === 'pinned' || d.fidelity === 'full') expect(after).toEqual(before);
+            const source = b.texts.join('\n');
+            for (const t of a.texts) {
+              if (PLACEHOLDER.test(t)) continue;
+              for (const piece of t.split('\n')) expect(source).toContain(piece);
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // the generated cases exercise every fidelity
+    expect([...seen].sort()).toEqual(['compressed', 'dropped', 'full', 'pinned', 'placeholder']);
+  });
+
+  it('is deterministic and extends a prefix byte-identically in prefix-stable mode while the checkpoint holds', () => {
+    fc.assert(
+      fc.property(conversationArb, turnArb, fc.integer({ min: 60, max: 300 }), (c, extra, tokens) => {
+        const a = render(c, format);
+        const b = render({ ...c, turns: [...c.turns, extra] }, format);
+        const opts = { budget: { tokens }, tokenizer, prefixStable: true, keepLastTurns: 1, ...(a.system !== undefined ? { system: a.system } : {}) };
+        let ra, rb;
+        try {
+          ra = compressChat(a.messages, opts);
+          rb = compressChat(b.messages, opts);
+        } catch (error) {
+          if (isCtxpressError(error) && error.code === 'BUDGET_UNSATISFIABLE') return;
+          throw error;
+        }
+        expect(compressChat(a.messages, opts)).toEqual(ra);
+        // when nothing was dropped in either call, the earlier output's compacted part is a prefix of the later one
+        const droppedA = ra.decisions.some((d) => d.fidelity === 'dropped');
+        const droppedB = rb.decisions.some((d) => d.fidelity === 'dropped');
+        if (droppedA || droppedB) return;
+        const compactedA = ra.decisions.filter((d) => d.fidelity === 'compressed' || d.fidelity === 'placeholder').map((d) => d.index);
+        const end = compactedA.length === 0 ? 0 : Math.max(...compactedA) + 1;
+        expect(rb.messages.slice(0, end)).toEqual(ra.messages.slice(0, end));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('compressChat on bad input', () => {
+  it('never crashes: a result or a coded CtxpressError, for junk and for conversations with a message removed or mangled', () => {
+    const junk = fc.array(fc.oneof(fc.anything(), fc.record({ role: fc.constantFrom('user', 'assistant', 'tool', 'system', 'x'), content: fc.anything() })), {
+      maxLength: 8,
+    });
+    const mangled = fc
+      .tuple(conversationArb, fc.constantFrom('openai', 'anthropic', 'ai-sdk') as fc.Arbitrary<ChatFormat>, fc.nat(), fc.anything(), fc.boolean())
+      .map(([c, format, k, value, remove]) => {
+        const { messages } = render(c, format);
+        const i = k % messages.length;
+        if (remove) messages.splice(i, 1);
+        else messages[i] = { ...(messages[i] as Rec), content: value };
+        return messages;
+      });
+    fc.assert(
+      fc.property(fc.oneof(junk, mangled), fc.integer({ min: 1, max: 200 }), fc.boolean(), (messages, tokens, prefixStable) => {
+        try {
+          const result = compressChat(messages, { budget: { tokens }, tokenizer, prefixStable, keepLastTurns: 1 });
+          expect(result.tokens.compressed).toBeLessThanOrEqual(Math.max(tokens, result.tokens.original));
+        } catch (error) {
+          if (!isCtxpressError(error)) throw error;
+          expect(['INVALID_INPUT', 'BUDGET_UNSATISFIABLE']).toContain(error.code);
+          if (error.code === 'INVALID_INPUT') expect(error.message).toMatch(/^messages(\[\d+\])?/);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

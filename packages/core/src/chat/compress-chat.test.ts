@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { wordTokenizer } from '../testing/index.js';
+import { isCtxpressError } from '../errors.js';
+import { compressChat, placeholderText } from './compress-chat.js';
+import { analyseChat } from './structure.js';
+import { openaiAdapter } from './openai.js';
+import { messageValues } from './policy.js';
+import { SAMPLES } from './samples.js';
+
+const tokenizer = wordTokenizer();
+
+const FILLER = [
+  'We talked about the weather in the mountains and how cold the nights were.',
+  'The train was late again so the meeting started twenty minutes after nine.',
+  'Someone brought cake to the office and everyone had a slice in the kitchen.',
+  'The garden needs watering twice a week during the dry summer months.',
+];
+
+/** system, then `turns` user/assistant pairs of filler, with `extra` messages spliced in at `at`. */
+function conversation(turns: number, extra: unknown[] = [], at = 1): Array<Record<string, unknown>> {
+  const messages: Array<Record<string, unknown>> = [{ role: 'system', content: 'You are a helpful assistant.' }];
+  for (let t = 0; t < turns; t++) {
+    messages.push({ role: 'user', content: `${FILLER[t % 4]} Turn ${t}.` });
+    messages.push({ role: 'assistant', content: `${FILLER[(t + 1) % 4]} Reply ${t}.` });
+  }
+  messages.splice(at, 0, ...(extra as Array<Record<string, unknown>>));
+  return messages;
+}
+
+describe('structure', () => {
+  it('groups a tool exchange, finds user turns and pins the system prompt, the tail and the latest user message', () => {
+    const parsed = openaiAdapter.parse(SAMPLES.openai.messages);
+    const s = analyseChat(parsed, 'openai', 1);
+    expect(s.groupOf[2]).toBe(s.groupOf[3]); // call and its result
+    expect(s.groupOf[4]).not.toBe(s.groupOf[3]);
+    expect(s.turnStarts).toEqual([1, 5]);
+    expect([...s.turnsAfter]).toEqual([2, 1, 1, 1, 1, 0, 0]);
+    expect(s.tailStart).toBe(5);
+    expect([...s.pinned]).toEqual([1, 0, 0, 0, 0, 1, 1]);
+    expect([...analyseChat(parsed, 'openai', 0).pinned]).toEqual([1, 0, 0, 0, 0, 1, 0]);
+    expect([...analyseChat(parsed, 'openai', 5).pinned]).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('values relevance to the query, recency and importance; observations at half', () => {
+    const messages = conversation(6, [
+      { role: 'user', content: 'My name is Ada and I prefer tea.' },
+      { role: 'assistant', content: 'The rover battery limits the mission to ninety days.' },
+    ]);
+    const parsed = openaiAdapter.parse(messages);
+    const s = analyseChat(parsed, 'openai', 1);
+    const v = messageValues(parsed, s, 'What limits the rover battery?', 8);
+    const best = [...v.keys()].filter((i) => s.pinned[i] === 0).sort((a, b) => v[b]! - v[a]!);
+    expect(best[0]).toBe(2); // the rover message
+    expect(v[1]!).toBeGreaterThan(v[3]!); // "I prefer" (and next to the rover message) beats filler
+  });
+});
+
+describe('compressChat policy', () => {
+  it('keeps the system prompt and the last turns whole and drops the least relevant older messages', () => {
+    const messages = conversation(10, [{ role: 'assistant', content: 'The rover battery limits the mission to ninety days.' }], 5);
+    messages.push({ role: 'user', content: 'What limits the rover mission?' });
+    const result = compressChat(messages, { budget: { ratio: 3 }, tokenizer, keepLastTurns: 2 });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(result.tokens.budget);
+    expect(result.messages[0]).toEqual(messages[0]);
+    expect(result.messages.slice(-3)).toEqual(messages.slice(-3));
+    expect(result.messages).toContainEqual(messages[5]);
+    expect(result.decisions[0]!.fidelity).toBe('pinned');
+    expect(result.decisions.at(-1)!.fidelity).toBe('pinned');
+    expect(result.decisions.some((d) => d.fidelity === 'dropped')).toBe(true);
+    expect(result.decisions.reduce((sum, d) => sum + d.tokensAfter, 0)).toBe(result.tokens.compressed);
+    expect(result.ratio).toBeCloseTo(result.tokens.original / result.tokens.compressed);
+  });
+
+  it('replaces an old tool result by a one-line placeholder and keeps the tool call verbatim', () => {
+    const big = Array.from({ length: 40 }, (_, k) => `Line ${k} of the log: all checks passed for module m${k}.`).join('\n');
+    const exchange = [
+      { role: 'user', content: 'Run the tests please.' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'run_tests', arguments: '{"path":"src"}' } }] },
+      { role: 'tool', tool_call_id: 'call_9', content: big },
+      { role: 'assistant', content: 'All tests pass.' },
+    ];
+    const messages = conversation(6, exchange);
+    const result = compressChat(messages, { budget: { ratio: 4 }, tokenizer, keepLastTurns: 2 });
+    const out = result.messages as Array<Record<string, unknown>>;
+    const call = out.find((m) => m['tool_calls'] !== undefined);
+    if (call) {
+      expect(call).toEqual(exchange[1]);
+      const tool = out[out.indexOf(call) + 1]!;
+      expect(tool['tool_call_id']).toBe('call_9');
+      expect(tool['content']).toMatch(/^\[tool result from run_tests omitted: [\d,]+ tokens\]$|Line/);
+    }
+    expect(out.some((m) => m['role'] === 'tool') === (call !== undefined)).toBe(true);
+    expect(result.tokens.compressed).toBeLessThanOrEqual(result.tokens.budget);
+    // with room for the exchange but not the log, the result is cut or stubbed, never the call
+    const roomy = compressChat(messages, { budget: { tokens: result.tokens.original - 200 }, tokenizer, keepLastTurns: 2 });
+    const tool = (roomy.messages as Array<Record<string, unknown>>).find((m) => m['role'] === 'tool')!;
+    expect(roomy.decisions[3]!.fidelity).toMatch(/compressed|placeholder/);
+    expect((tool['content'] as string).length).toBeLessThan(big.length);
+    expect(roomy.messages).toContainEqual(exchange[1]);
+  });
+
+  it('formats placeholders with a thousands separator and the tool name', () => {
+    const slot = { text: '', kind: 'result', toolName: 'search_docs', owner: 0, path: ['content'], atomic: false } as const;
+    expect(placeholderText(slot, 'tool', 1234)).toBe('[tool result from search_docs omitted: 1,234 tokens]');
+    expect(placeholderText({ ...slot, kind: 'text' }, 'user', 12)).toBe('[user message omitted: 12 tokens]');
+  });
+
+  it('throws BUDGET_UNSATISFIABLE when the pinned part alone is over the budget', () => {
+    const messages = conversation(4);
+    try {
+      compressChat(messages, { budget: { tokens: 20 }, tokenizer, keepLastTurns: 2 });
+      expect.unreachable();
+    } catch (error) {
+      expect(isCtxpressError(error) && error.code).toBe('BUDGET_UNSATISFIABLE');
+      expect((error as Error).message).toMatch(/last 2 turns alone need \d+ tokens, more than the budget of 20/);
+    }
+  });
+
+  it('counts and pins the Anthropic top-level system prompt', () => {
+    const { messages, system } = SAMPLES.anthropic;
+    const full = compressChat(messages, { budget: { ratio: 1 }, tokenizer, system: system! });
+    const without = compressChat(messages, { budget: { ratio: 1 }, tokenizer });
+    expect(full.tokens.original - without.tokens.original).toBe(tokenizer.count(system!) + 4);
+    const result = compressChat(messages, { budget: { tokens: full.tokens.original - 20 }, tokenizer, system: system!, keepLastTurns: 1 });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(result.tokens.budget);
+    expect((result.messages[0] as Record<string, unknown>)['role']).toBe('user');
+  });
+
+  it('keeps a stated preference over filler when the budget is tight', () => {
+    const messages = conversation(12, [
+      { role: 'user', content: 'Remember that I never eat peanuts.' },
+      { role: 'assistant', content: 'Noted.' },
+    ]);
+    messages.push({ role: 'user', content: 'Plan a dinner menu for tonight.' });
+    const result = compressChat(messages, { budget: { ratio: 4 }, tokenizer, keepLastTurns: 1 });
+    expect(result.messages).toContainEqual(messages[1]);
+  });
+
+  it('prefix-stable mode keeps the compacted prefix byte-identical as the conversation grows', () => {
+    let previous: unknown[] | undefined;
+    let identical = 0;
+    let calls = 0;
+    for (let turns = 4; turns <= 40; turns++) {
+      const messages = conversation(turns);
+      const result = compressChat(messages, { budget: { tokens: 400 }, tokenizer, keepLastTurns: 2, prefixStable: true });
+      expect(result.tokens.compressed).toBeLessThanOrEqual(400);
+      if (previous) {
+        calls++;
+        // identical when the first half of the previous output is still the start of this one
+        const half = Math.floor(previous.length / 2);
+        if (JSON.stringify(result.messages.slice(0, half)) === JSON.stringify(previous.slice(0, half))) identical++;
+      }
+      previous = result.messages;
+    }
+    expect(identical / calls).toBeGreaterThan(0.8);
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * `compressChat`: compresses a chat / agent history to a token budget and returns it in its own format.
+ *
+ * Token accounting (what `tokens` and the budget count): for each message, the tokenizer count of each of its text
+ * pieces (text content, tool-result content; non-text parts such as images count 0) plus the tokenizer count of each
+ * tool call's arguments JSON, plus a fixed overhead of 4 tokens per message (`MESSAGE_OVERHEAD`); plus, when given,
+ * `options.system` counted the same way as one message.
+ * @module
+ */
+import { compressSync, resolveBudget } from '../compress.js';
+import { CtxpressError } from '../errors.js';
+import type { Tokenizer } from '../types.js';
+import { aiSdkAdapter } from './ai-sdk.js';
+import { anthropicAdapter } from './anthropic.js';
+import { detectChatFormat } from './detect.js';
+import { openaiAdapter } from './openai.js';
+import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
+import { rebuildMessage } from './shared.js';
+import { analyseChat } from './structure.js';
+import type { ChatAdapter, ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, TextSlot } from './types.js';
+
+/** Tokens added per message for the role and message framing. */
+export const MESSAGE_OVERHEAD = 4;
+/** Share of a message's tokens the query-free compacted form keeps (prefix-stable mode). */
+export const COMPACT_FACTOR = 1 / 3;
+
+const ADAPTERS: Record<ChatFormat, ChatAdapter> = { openai: openaiAdapter, anthropic: anthropicAdapter, 'ai-sdk': aiSdkAdapter };
+
+/** The one-line stub that replaces omitted content: the only text in the output that is not from the input. */
+export function placeholderText(s: TextSlot, role: string, tokens: number): string {
+  const n = tokens.toLocaleString('en-US');
+  if (s.kind === 'result') return s.toolName ? `[tool result from ${s.toolName} omitted: ${n} tokens]` : `[tool result omitted: ${n} tokens]`;
+  return `[${role} message omitted: ${n} tokens]`;
+}
+
+interface Rendered {
+  readonly texts: (string | null)[];
+  readonly tokens: number;
+}
+
+function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; keepLastTurns: number; halfLife: number } {
+  if (typeof options !== 'object' || options === null) throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer }.');
+  const tokenizer = options.tokenizer;
+  if (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function') {
+    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) }.');
+  }
+  const keepLastTurns = options.keepLastTurns ?? 4;
+  if (!Number.isInteger(keepLastTurns) || keepLastTurns < 0)
+    throw new CtxpressError('INVALID_OPTION', `options.keepLastTurns must be a whole number ≥ 0, got ${JSON.stringify(keepLastTurns)}.`);
+  const halfLife = options.halfLife ?? 8;
+  if (typeof halfLife !== 'number' || !(halfLife > 0))
+    throw new CtxpressError('INVALID_OPTION', `options.halfLife must be a number > 0, got ${JSON.stringify(halfLife)}.`);
+  if (options.format !== undefined && options.format !== 'auto' && !(options.format in ADAPTERS)) {
+    throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk or auto, got ${JSON.stringify(options.format)}.`);
+  }
+  if (options.system !== undefined && typeof options.system !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.system must be a string.');
+  if (options.query !== undefined && typeof options.query !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.query must be a string.');
+  return { tokenizer, keepLastTurns, halfLife };
+}
+
+/**
+ * Total tokens of a message list as `compressChat` counts them (see the module comment), e.g. to decide whether to
+ * compress at all. Validates the messages like `compressChat`.
+ */
+export function countChatTokens(messages: readonly unknown[], options: Pick<ChatCompressOptions, 'tokenizer' | 'format' | 'system'>): number {
+  const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
+  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
+  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
+  let total = options.system !== undefined ? tokenizer.count(options.system) + MESSAGE_OVERHEAD : 0;
+  for (const m of ADAPTERS[format].parse(messages)) {
+    total += MESSAGE_OVERHEAD;
+    for (const slot of m.slots) total += tokenizer.count(slot.text);
+    for (const call of m.calls) total += tokenizer.count(call.args);
+  }
+  return total;
+}
+
+/**
+ * Compresses `messages` (OpenAI, Anthropic or AI SDK format) to the budget. The system prompt and the last
+ * `keepLastTurns` turns are pinned; older messages are kept, cut extractively (query-aware), replaced by a one-line
+ * placeholder or dropped; tool calls are never changed; the output is a valid request in the input's format.
+ * @throws CtxpressError INVALID_INPUT (bad messages, orphan tool calls/results), INVALID_OPTION, INVALID_BUDGET,
+ *   BUDGET_UNSATISFIABLE (the pinned part alone is over the budget).
+ */
+export function compressChat(messages: readonly unknown[], options: ChatCompressOptions): ChatCompressionResult {
+  const { tokenizer, keepLastTurns, halfLife } = checkOptions(options);
+  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
+  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
+  const parsed = ADAPTERS[format].parse(messages);
+  const structure = analyseChat(parsed, format, keepLastTurns);
+  const n = parsed.length;
+
+  const slotTokens = parsed.map((m) => m.slots.map((s) => tokenizer.count(s.text)));
+  const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + tokenizer.count(c.args), MESSAGE_OVERHEAD));
+  const full = parsed.map((_, i) => overhead[i]! + slotTokens[i]!.reduce((a, b) => a + b, 0));
+  const systemTokens = options.system !== undefined ? tokenizer.count(options.system) + MESSAGE_OVERHEAD : 0;
+  const original = full.reduce((a, b) => a + b, systemTokens);
+  const budget = resolveBudget(options.budget, original);
+  const roleOf = (i: number): string => {
+    const r = parsed[i]!.raw['role'];
+    return typeof r === 'string' ? r : parsed[i]!.role;
+  };
+
+  if (original <= budget) {
+    const decisions = parsed.map((_, i): ChatDecision => ({
+      index: i,
+      role: roleOf(i),
+      fidelity: structure.pinned[i] === 1 ? 'pinned' : 'full',
+      tokensBefore: full[i]!,
+      tokensAfter: full[i]!,
+    }));
+    return { messages: parsed.map((m) => m.raw), format, tokens: { original, compressed: original, budget }, ratio: 1, decisions };
+  }
+  let pinnedTokens = systemTokens;
+  for (let i = 0; i < n; i++) if (structure.pinned[i] === 1) pinnedTokens += full[i]!;
+  if (pinnedTokens > budget) {
+    throw new CtxpressError(
+      'BUDGET_UNSATISFIABLE',
+      `The system prompt and the last ${keepLastTurns} turns alone need ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or lower keepLastTurns.`,
+    );
+  }
+
+  const lastTurn = structure.turnStarts[structure.turnStarts.length - 1];
+  const query =
+    options.query ??
+    (lastTurn === undefined
+      ? ''
+      : parsed[lastTurn]!.slots.filter((s) => s.kind === 'text')
+          .map((s) => s.text)
+          .join('\n'));
+
+  // --- rendering a message at a fidelity (cached) ---
+  const cache = new Map<string, Rendered>();
+  const tokensOf = (i: number, texts: readonly (string | null)[]): number => {
+    let t = overhead[i]!;
+    texts.forEach((text, k) => {
+      if (text === null) return;
+      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : tokenizer.count(text);
+    });
+    return t;
+  };
+  /** Replaces the owners in `which` by a placeholder each (only where the placeholder is shorter). */
+  const stubOwners = (i: number, texts: (string | null)[], which: (owner: number) => boolean): void => {
+    const m = parsed[i]!;
+    const owners = new Map<number, number[]>();
+    m.slots.forEach((s, k) => {
+      if (!which(s.owner)) return;
+      const list = owners.get(s.owner) ?? [];
+      list.push(k);
+      owners.set(s.owner, list);
+    });
+    for (const ks of owners.values()) {
+      const before = ks.reduce((sum, k) => sum + slotTokens[i]![k]!, 0);
+      const marker = placeholderText(m.slots[ks[0]!]!, roleOf(i), before);
+      if (tokenizer.count(marker) >= before) {
+        for (const k of ks) texts[k] = m.slots[k]!.text;
+        continue;
+      }
+      ks.forEach((k, j) => (texts[k] = j === 0 ? marker : null));
+    }
+  };
+  const render = (i: number, entry: PlanEntry): Rendered => {
+    const key = `${i}:${entry.fidelity}:${entry.factor}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const m = parsed[i]!;
+    let texts: (string | null)[] = m.slots.map((s) => s.text);
+    if (entry.fidelity === 'placeholder') stubOwners(i, texts, () => true);
+    else if (entry.fidelity === 'compressed') {
+      const compacted = entry.factor < 0;
+      if (compacted && m.resultIds.length > 0) stubOwners(i, texts, () => true);
+      else {
+        const factor = compacted ? COMPACT_FACTOR : entry.factor;
+        const q = compacted ? undefined : query;
+        texts = m.slots.map((s, k) => {
+          const t = slotTokens[i]![k]!;
+          if (s.atomic) return '';
+          const target = Math.max(1, Math.floor(t * factor));
+          if (target >= t) return s.text;
+          try {
+            return compressSync(s.text, { budget: { tokens: target }, tokenizer, ...(q ? { query: q } : {}) }).text;
+          } catch {
+            return '';
+          }
+        });
+        const emptyOwners = new Set<number>();
+        m.slots.forEach((s, k) => {
+          if (texts[k] === '' && m.slots.every((o, j) => o.owner !== s.owner || texts[j] === '')) emptyOwners.add(s.owner);
+        });
+        m.slots.forEach((_, k) => {
+          if (texts[k] === '') texts[k] = null;
+        });
+        stubOwners(i, texts, (owner) => emptyOwners.has(owner));
+      }
+    }
+    const rendered = { texts, tokens: tokensOf(i, texts) };
+    cache.set(key, rendered);
+    return rendered;
+  };
+  const planTokens = (plan: readonly PlanEntry[]): number => plan.reduce((sum, p, i) => sum + (p.fidelity === 'dropped' ? 0 : render(i, p).tokens), 0);
+  const limit = budget - systemTokens;
+  const fits = (plan: PlanEntry[]): boolean => planTokens(plan) <= limit;
+  const costs: CostModel = {
+    full: (i) => full[i]!,
+    placeholder: (i) => render(i, { fidelity: 'placeholder', factor: 0 }).tokens,
+    compressed: (i, f) => {
+      let t = overhead[i]!;
+      parsed[i]!.slots.forEach((s, k) => {
+        const before = slotTokens[i]![k]!;
+        t += s.atomic ? Math.min(before, 12) : Math.min(before, Math.max(1, Math.floor(before * f)));
+      });
+      return t;
+    },
+    compacted: (i) => render(i, { fidelity: 'compressed', factor: -1 }).tokens,
+    compactedFidelity: (i) => (isImportant(parsed[i]!) ? 'full' : parsed[i]!.resultIds.length > 0 ? 'placeholder' : 'compressed'),
+  };
+
+  let plan: PlanEntry[] | undefined;
+  if (options.prefixStable === true) plan = prefixStablePlan(limit, parsed, structure, costs, fits);
+  else {
+    const values = messageValues(parsed, structure, query, halfLife);
+    plan = relevancePlan(limit, values, parsed, structure, costs, fits);
+  }
+  if (plan === undefined || !fits(plan)) plan = thresholdPlan(Number.POSITIVE_INFINITY, new Float64Array(n), parsed, structure);
+
+  const out: unknown[] = [];
+  const decisions: ChatDecision[] = [];
+  let compressed = systemTokens;
+  plan.forEach((p, i) => {
+    const fidelity: ChatFidelity = p.fidelity;
+    if (fidelity === 'dropped') {
+      decisions.push({ index: i, role: roleOf(i), fidelity, tokensBefore: full[i]!, tokensAfter: 0 });
+      return;
+    }
+    const r = render(i, p);
+    out.push(rebuildMessage(parsed[i]!, r.texts));
+    compressed += r.tokens;
+    decisions.push({ index: i, role: roleOf(i), fidelity, tokensBefore: full[i]!, tokensAfter: r.tokens });
+  });
+  return {
+    messages: out,
+    format,
+    tokens: { original, compressed, budget },
+    ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
+    decisions,
+  };
+}

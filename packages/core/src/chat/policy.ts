@@ -1,0 +1,301 @@
+/**
+ * Which fidelity each older message gets. Two policies:
+ *
+ * - **relevance** (default): a value per message — BM25 relevance to the query (max-normalised), plus `NEIGHBOUR` × the
+ *   better neighbour's (answers follow questions), 0.3 × a recency half-life in user turns, and `IMPORTANCE` for stated
+ *   facts and preferences, errors and decisions — halved for observations (tool results), so they are cut first. One
+ *   threshold τ splits it: value ≥ τ full; tool results ≥ τ/2 and other text ≥ `TEXT_BAND` × τ compressed to value/τ of
+ *   their tokens (only messages of `MIN_COMPRESSIBLE`+ tokens; smaller ones are kept whole or dropped); lower dropped.
+ *   The lowest τ whose estimated cost fits is found by bisection and verified on the rendered messages; what is left of
+ *   the budget then keeps more plain messages whole, best value first.
+ * - **prefix-stable**: messages before checkpoint C2 are dropped, messages in [C2, C1) compacted (query-free: tool
+ *   results become placeholders, text is cut to a third without a query, important messages stay whole), messages from
+ *   C1 on full. C1 steps in blocks of `BLOCK` messages, C2 in blocks of `DROP_BLOCK` (moved on to the next user turn);
+ *   the lexicographically smallest (C2, C1) that fits with `TAIL_RESERVE` of the budget kept for the pinned tail is
+ *   chosen. Appending messages only raises the cost of every (C2, C1), so the choice never moves back and the output up
+ *   to the old C1 stays byte-identical; only a C2 move (rare, large) rewrites the start.
+ *
+ * In both, a tool exchange is kept or dropped as a whole (kept members at least as placeholders), and when the input's
+ * first message (after system messages) is a user message, the output's is too: a leading kept assistant message brings
+ * the user message before it along as a placeholder (Anthropic requires a first user message; applied in every format
+ * because plain-text conversations look the same in all).
+ * @module
+ */
+import { terms } from '../text/terms.js';
+import type { ChatFidelity, ChatMessage } from './types.js';
+import type { ChatStructure } from './structure.js';
+
+/** Weights of the neighbour's relevance and of importance signals in a message's value (tuned on the chat bench). */
+export const NEIGHBOUR = 0.5;
+export const IMPORTANCE = 0.15;
+/** Messages with fewer text tokens are kept whole or dropped, never cut (cutting them saves little and loses sentences). */
+export const MIN_COMPRESSIBLE = 48;
+/** A text (not tool-result) message is cut when its value is within this share of the threshold. */
+export const TEXT_BAND = 0.75;
+
+/** Stated facts and preferences, errors and decisions: worth keeping whatever the query. */
+export const IMPORTANT =
+  /\b(?:i prefer|i'd prefer|i would prefer|my name is|call me|i am allergic|i'm allergic|always|never|don't ever|do not ever|remember that|make sure|i like|i love|i hate|i don't like|i want|i need|error|exception|failed|failure|traceback|decided|decision|we'll go with|let's go with|let's use|we agreed|agreed)\b/i;
+
+export interface PlanEntry {
+  readonly fidelity: Exclude<ChatFidelity, 'pinned'> | 'pinned';
+  /** For `compressed`: the share of each slot's tokens to keep (0..1). */
+  readonly factor: number;
+}
+
+/** The text of a message that is scored: its text slots, tool names and call arguments. */
+export function messageText(m: ChatMessage): string {
+  const parts = m.slots.map((s) => s.text);
+  for (const c of m.calls) parts.push(c.name, c.args);
+  return parts.join('\n');
+}
+
+export function isImportant(m: ChatMessage): boolean {
+  return m.slots.some((s) => s.error === true || (s.kind === 'text' && IMPORTANT.test(s.text)));
+}
+
+/** BM25 (k1 1.2, b 0.75) of each message against the query, max-normalised to [0, 1]. */
+export function relevance(messages: readonly ChatMessage[], query: string): Float64Array {
+  const n = messages.length;
+  const out = new Float64Array(n);
+  const queryTerms = [...new Set(terms(query))];
+  if (queryTerms.length === 0 || n === 0) return out;
+  const docs = messages.map((m) => terms(messageText(m)));
+  const df = new Map<string, number>();
+  let total = 0;
+  for (const d of docs) {
+    total += d.length;
+    for (const t of new Set(d)) df.set(t, (df.get(t) ?? 0) + 1);
+  }
+  const avg = total / n || 1;
+  let max = 0;
+  docs.forEach((d, i) => {
+    const tf = new Map<string, number>();
+    for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
+    let score = 0;
+    for (const q of queryTerms) {
+      const f = tf.get(q);
+      if (f === undefined) continue;
+      const dq = df.get(q) ?? 0;
+      const idf = Math.log(1 + (n - dq + 0.5) / (dq + 0.5));
+      score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * d.length) / avg));
+    }
+    out[i] = score;
+    if (score > max) max = score;
+  });
+  if (max > 0) for (let i = 0; i < n; i++) out[i] = out[i]! / max;
+  return out;
+}
+
+/** The value of every message (pinned ones included; they are not ranked). */
+export function messageValues(messages: readonly ChatMessage[], structure: ChatStructure, query: string, halfLife: number): Float64Array {
+  const rel = relevance(messages, query);
+  const n = messages.length;
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    const neighbour = Math.max(i > 0 ? rel[i - 1]! : 0, i + 1 < n ? rel[i + 1]! : 0);
+    const recency = Math.pow(0.5, structure.turnsAfter[i]! / halfLife);
+    let v = rel[i]! + NEIGHBOUR * neighbour + 0.3 * recency + (isImportant(m) ? IMPORTANCE : 0);
+    if (m.resultIds.length > 0) v *= 0.5;
+    values[i] = v;
+  }
+  return values;
+}
+
+/** Costs the planner needs: per message, its full cost, its placeholder cost and its cost compressed to a factor. */
+export interface CostModel {
+  full(i: number): number;
+  placeholder(i: number): number;
+  compressed(i: number, factor: number): number;
+  /** The query-free compacted form of prefix-stable mode. */
+  compacted(i: number): number;
+  compactedFidelity(i: number): ChatFidelity;
+}
+
+/** Group constraints: a group with any kept member keeps the others as placeholders; Anthropic starts with a user message. */
+export function enforceStructure(plan: PlanEntry[], messages: readonly ChatMessage[], structure: ChatStructure): PlanEntry[] {
+  const n = plan.length;
+  const groups = structure.groupOf;
+  const kept = new Set<number>();
+  for (let i = 0; i < n; i++) if (plan[i]!.fidelity !== 'dropped') kept.add(groups[i]!);
+  for (let i = 0; i < n; i++) if (plan[i]!.fidelity === 'dropped' && kept.has(groups[i]!)) plan[i] = { fidelity: 'placeholder', factor: 0 };
+  const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
+  if (firstNonSystem >= 0 && messages[firstNonSystem]!.role === 'user') {
+    // the first kept message must be a user message: keep the user turn before a leading assistant message as a placeholder
+    const first = plan.findIndex((p, i) => p.fidelity !== 'dropped' && messages[i]!.role !== 'system');
+    if (first >= 0 && messages[first]!.role !== 'user') {
+      let u = first - 1;
+      while (u >= 0 && !(messages[u]!.role === 'user' && messages[u]!.resultIds.length === 0)) u--;
+      if (u >= 0) plan[u] = { fidelity: 'placeholder', factor: 0 };
+    }
+  }
+  return plan;
+}
+
+export function planCost(plan: readonly PlanEntry[], costs: CostModel): number {
+  let total = 0;
+  plan.forEach((p, i) => {
+    if (p.fidelity === 'pinned' || p.fidelity === 'full') total += costs.full(i);
+    else if (p.fidelity === 'compressed') total += p.factor < 0 ? costs.compacted(i) : costs.compressed(i, p.factor);
+    else if (p.fidelity === 'placeholder') total += costs.placeholder(i);
+  });
+  return total;
+}
+
+/** True when a message has enough text to be worth cutting (by a rough count: 4 characters a token). */
+function compressible(m: ChatMessage): boolean {
+  let chars = 0;
+  for (const s of m.slots) if (!s.atomic) chars += s.text.length;
+  return chars >= MIN_COMPRESSIBLE * 4;
+}
+
+/** The plan for threshold τ in relevance mode. */
+export function thresholdPlan(tau: number, values: Float64Array, messages: readonly ChatMessage[], structure: ChatStructure): PlanEntry[] {
+  const plan = messages.map((_, i): PlanEntry => {
+    if (structure.pinned[i] === 1) return { fidelity: 'pinned', factor: 1 };
+    const v = values[i]!;
+    if (v >= tau) return { fidelity: 'full', factor: 1 };
+    // observations are cut from half the threshold on, other text only close to it (cutting conversation loses more)
+    const m = messages[i]!;
+    if (v >= tau * (m.resultIds.length > 0 ? 0.5 : TEXT_BAND) && compressible(m)) return { fidelity: 'compressed', factor: v / tau };
+    return { fidelity: 'dropped', factor: 0 };
+  });
+  return enforceStructure(plan, messages, structure);
+}
+
+/**
+ * Relevance mode: candidate thresholds (every value and twice every value, plus ∞), bisected for the lowest one whose
+ * estimated cost fits; `fits` verifies a plan on the rendered messages and the search moves up until it does.
+ */
+export function relevancePlan(
+  budget: number,
+  values: Float64Array,
+  messages: readonly ChatMessage[],
+  structure: ChatStructure,
+  costs: CostModel,
+  fits: (plan: PlanEntry[]) => boolean,
+): PlanEntry[] {
+  const candidates = new Set<number>([Number.POSITIVE_INFINITY]);
+  for (let i = 0; i < values.length; i++) {
+    if (structure.pinned[i] === 1) continue;
+    candidates.add(values[i]!);
+    candidates.add(values[i]! * 2);
+  }
+  const taus = [...candidates].filter((t) => t > 0).sort((a, b) => a - b);
+  let lo = 0;
+  let hi = taus.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (planCost(thresholdPlan(taus[mid]!, values, messages, structure), costs) <= budget) hi = mid;
+    else lo = mid + 1;
+  }
+  for (let k = lo; k < taus.length; k++) {
+    const plan = thresholdPlan(taus[k]!, values, messages, structure);
+    if (fits(plan)) return refill(plan, budget, values, messages, structure, costs, fits);
+  }
+  return thresholdPlan(Number.POSITIVE_INFINITY, values, messages, structure);
+}
+
+/**
+ * Spends what the threshold left of the budget: dropped plain messages (no tool calls or results), best value first,
+ * are kept whole while they fit.
+ */
+function refill(
+  plan: PlanEntry[],
+  budget: number,
+  values: Float64Array,
+  messages: readonly ChatMessage[],
+  structure: ChatStructure,
+  costs: CostModel,
+  fits: (plan: PlanEntry[]) => boolean,
+): PlanEntry[] {
+  let left = budget - planCost(plan, costs);
+  if (left <= 0) return plan;
+  const order = messages
+    .map((_, i) => i)
+    .filter((i) => plan[i]!.fidelity === 'dropped' && messages[i]!.calls.length === 0 && messages[i]!.resultIds.length === 0)
+    .sort((a, b) => values[b]! - values[a]! || b - a);
+  const next = plan.slice();
+  for (const i of order) {
+    const cost = costs.full(i);
+    if (cost > left) continue;
+    next[i] = { fidelity: 'full', factor: 1 };
+    left -= cost;
+  }
+  const checked = enforceStructure(next, messages, structure);
+  return fits(checked) ? checked : plan;
+}
+
+/** Messages per compaction block (C1 step) and per drop block (C2 step) in prefix-stable mode. */
+export const BLOCK = 16;
+export const DROP_BLOCK = 32;
+
+/** Prefix-stable mode: compacted = `factor` -1 (query-free form). */
+export function checkpointPlan(c2: number, c1: number, messages: readonly ChatMessage[], structure: ChatStructure, costs: CostModel): PlanEntry[] {
+  return messages.map((_, i): PlanEntry => {
+    if (structure.pinned[i] === 1) return { fidelity: 'pinned', factor: 1 };
+    if (i < c2) return { fidelity: 'dropped', factor: 0 };
+    if (i < c1) {
+      const f = costs.compactedFidelity(i);
+      return f === 'full' ? { fidelity: 'full', factor: 1 } : { fidelity: f, factor: -1 };
+    }
+    return { fidelity: 'full', factor: 1 };
+  });
+}
+
+/** Share of the budget prefix-stable mode keeps free for the pinned tail, so a long last turn does not move checkpoints. */
+export const TAIL_RESERVE = 0.25;
+
+/**
+ * Prefix-stable mode: the lexicographically smallest (C2, C1) that fits. The older part (everything but the pinned
+ * messages) must fit in the budget minus max(the pinned cost, system + `TAIL_RESERVE` × budget): with the reserve, the
+ * test does not depend on how long the current tail is, so growing the conversation can only move the checkpoints
+ * forward. Without any fit under the reserve, the search runs again without it.
+ */
+export function prefixStablePlan(
+  budget: number,
+  messages: readonly ChatMessage[],
+  structure: ChatStructure,
+  costs: CostModel,
+  fits: (plan: PlanEntry[]) => boolean,
+): PlanEntry[] | undefined {
+  let pinned = 0;
+  let system = 0;
+  messages.forEach((m, i) => {
+    if (structure.pinned[i] !== 1) return;
+    pinned += costs.full(i);
+    if (i < structure.tailStart && m.role === 'system') system += costs.full(i);
+  });
+  return (
+    checkpointSearch(budget, Math.max(pinned, system + Math.floor(TAIL_RESERVE * budget)), pinned, messages, structure, costs, fits) ??
+    checkpointSearch(budget, pinned, pinned, messages, structure, costs, fits)
+  );
+}
+
+function checkpointSearch(
+  budget: number,
+  reserved: number,
+  pinned: number,
+  messages: readonly ChatMessage[],
+  structure: ChatStructure,
+  costs: CostModel,
+  fits: (plan: PlanEntry[]) => boolean,
+): PlanEntry[] | undefined {
+  const tail = structure.tailStart;
+  const turnStarts = structure.turnStarts;
+  const alignToTurn = (i: number): number => {
+    if (i <= 0) return 0;
+    const t = turnStarts.find((s) => s >= i);
+    return t === undefined || t > tail ? tail : t;
+  };
+  for (let k2 = 0; ; k2++) {
+    const c2 = alignToTurn(k2 * DROP_BLOCK);
+    for (let c1 = Math.ceil(c2 / BLOCK) * BLOCK; ; c1 += BLOCK) {
+      const plan = checkpointPlan(c2, Math.min(c1, tail), messages, structure, costs);
+      if (planCost(plan, costs) - pinned + reserved <= budget && fits(plan)) return plan;
+      if (c1 >= tail) break;
+    }
+    if (c2 >= tail) return undefined;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Types of chat-history compression: the public options and result, and the one internal representation every provider
+ * format is read into and written back from.
+ * @module
+ */
+import type { Budget, Tokenizer } from '../types.js';
+
+/** The message formats `compressChat` reads and writes. */
+export type ChatFormat = 'openai' | 'anthropic' | 'ai-sdk';
+
+/** How much of an older message survives. `pinned` = system prompt or one of the last turns, always whole. */
+export type ChatFidelity = 'pinned' | 'full' | 'compressed' | 'placeholder' | 'dropped';
+
+export interface ChatCompressOptions {
+  /** Over the total chat tokens (see `countChatMessage`). `{ ratio }` targets floor(original / ratio). */
+  readonly budget: Budget;
+  readonly tokenizer: Tokenizer;
+  /** Default `auto`: detected from the messages (see `detectChatFormat`). */
+  readonly format?: ChatFormat | 'auto';
+  /** Anthropic's top-level `system` text: counted and pinned, never changed (it is not part of `messages`). */
+  readonly system?: string;
+  /** The last N user turns (a user message that is not only tool results, and everything after it) are pinned. Default 4. The latest user message is always pinned, also with 0. */
+  readonly keepLastTurns?: number;
+  /** What older messages are scored against. Default: the text of the latest user message. */
+  readonly query?: string;
+  /** Recency half-life in user turns. Default 8. */
+  readonly halfLife?: number;
+  /**
+   * Prefix-stable mode: fidelity depends only on a message's position relative to compaction checkpoints (multiples of
+   * fixed message blocks, chosen by the budget), never on the query, so the compressed prefix stays byte-identical as
+   * the conversation grows and provider prompt caches keep hitting.
+   */
+  readonly prefixStable?: boolean;
+}
+
+export interface ChatDecision {
+  /** Index of the message in the input array. */
+  readonly index: number;
+  readonly role: string;
+  readonly fidelity: ChatFidelity;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+}
+
+export interface ChatCompressionResult {
+  /** The compressed messages, in the input's format; message objects keep every field except the text that was cut. */
+  readonly messages: unknown[];
+  readonly format: ChatFormat;
+  readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };
+  /** original / compressed tokens. */
+  readonly ratio: number;
+  /** One entry per input message, input order. */
+  readonly decisions: ChatDecision[];
+}
+
+/** Normalised role. OpenAI's `developer` reads as `system`. */
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** A piece of text of a message that compression may shorten or replace. */
+export interface TextSlot {
+  readonly text: string;
+  /** `result` = the content of a tool result (an observation). */
+  readonly kind: 'text' | 'result';
+  /** Tool name of a result slot, when known. */
+  readonly toolName: string | undefined;
+  /** Slots of one content block (one text part, one tool result) share an owner; a block never loses all its slots. */
+  readonly owner: number;
+  /** Where the text lives inside the raw message. A last numeric step means an array element, which may be removed. */
+  readonly path: readonly (string | number)[];
+  /** JSON data or otherwise not cuttable: kept whole or replaced by a placeholder, never cut. */
+  readonly atomic: boolean;
+  /** Turns replacement text into the value stored at `path` (default: the text itself). */
+  readonly encode?: (text: string) => unknown;
+  /** True when the block reports an error (always worth keeping). */
+  readonly error?: boolean;
+}
+
+/** A tool call (an action): kept verbatim, its arguments JSON counted. */
+export interface ToolCallInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly args: string;
+}
+
+/** One message in the internal representation. */
+export interface ChatMessage {
+  readonly index: number;
+  readonly role: ChatRole;
+  readonly slots: readonly TextSlot[];
+  readonly calls: readonly ToolCallInfo[];
+  /** Ids of the tool calls this message answers. */
+  readonly resultIds: readonly string[];
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** Reads one provider format into `ChatMessage`s and writes changed messages back. */
+export interface ChatAdapter {
+  readonly format: ChatFormat;
+  /** Throws CtxpressError('INVALID_INPUT') naming the message index and the problem. */
+  parse(messages: readonly unknown[]): ChatMessage[];
+}
