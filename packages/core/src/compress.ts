@@ -1,6 +1,7 @@
 import type { CompressOptions, Pipeline } from './options.js';
 import type { Budget, CompressInput, CompressionResult, PruneContext, ScoringContext, Segmentation, Source, Tokenizer, UnitDecision, UnitReport } from './types.js';
 import { CtxpressError } from './errors.js';
+import { keepPatterns } from './keep-patterns.js';
 import { createSources } from './sources.js';
 import { buildScoringContext } from './scoring-context.js';
 import { combineScores } from './scorers/combine.js';
@@ -77,15 +78,6 @@ function checkTokenizer(tokenizer: unknown): Tokenizer {
   return tokenizer as Tokenizer;
 }
 
-function toRegExps(keep: CompressOptions['keep']): RegExp[] {
-  if (keep === undefined) return [];
-  if (!Array.isArray(keep)) throw new CtxpressError('INVALID_OPTION', 'options.keep must be an array of strings or regular expressions.');
-  return keep.map((k: unknown, i) => {
-    if (k instanceof RegExp) return new RegExp(k.source, k.flags.includes('g') ? k.flags : `${k.flags}g`);
-    if (typeof k === 'string' && k.length > 0) return new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
-    throw new CtxpressError('INVALID_OPTION', `options.keep[${i}] must be a non-empty string or a RegExp.`);
-  });
-}
 
 function now(): number {
   return performance.now();
@@ -145,7 +137,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   if (prune !== false && (typeof prune !== 'number' || !(prune > 0 && prune < 1))) {
     throw new CtxpressError('INVALID_OPTION', `options.prune must be false or a fraction between 0 and 1 (e.g. 0.3), got ${JSON.stringify(prune)}.`);
   }
-  const keepPatterns = toRegExps(options.keep);
+  const keepRegExps = keepPatterns(options.keep, true);
   const pipeline: Pipeline = { ...defaultPipeline(), ...(options.pipeline ?? {}) };
   const sources = createSources(input, options.format ?? 'auto');
   const timings: Record<string, number> = {};
@@ -174,7 +166,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   timings['tokenize'] = now() - t;
 
   t = now();
-  const pinned = pinMatches(segmentation, keepPatterns);
+  const pinned = pinMatches(segmentation, keepRegExps);
   const hasQuery = options.query !== undefined && options.query.trim().length > 0;
   const queryMode = hasQuery && context.queryTermIds.length > 0;
   const scorers = queryMode ? pipeline.queryScorers : pipeline.agnosticScorers;
@@ -205,7 +197,7 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
     selectMs += now() - ts;
     ts = now();
-    const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepPatterns, pruneRatio) : undefined;
+    const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepRegExps, pruneRatio) : undefined;
     pruneMs += now() - ts;
     ts = now();
     const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
@@ -376,7 +368,7 @@ function prunePieces(
   context: ScoringContext,
   keep: Uint8Array,
   pinned: Uint8Array,
-  keepPatterns: readonly RegExp[],
+  keepRegExps: readonly RegExp[],
   ratio: number,
 ): Map<number, ReadonlyArray<readonly [number, number]>> {
   const surprisal = termSurprisal(context);
@@ -396,7 +388,7 @@ function prunePieces(
     const unit = units[u]!;
     let pc = sourceContexts.get(unit.source);
     if (pc === undefined) {
-      pc = { source: segmentation.sources[unit.source] as Source, queryTerms, keep: keepPatterns, information };
+      pc = { source: segmentation.sources[unit.source] as Source, queryTerms, keep: keepRegExps, information };
       sourceContexts.set(unit.source, pc);
     }
     const ranges = pruner.prune(unit, pc, ratio);

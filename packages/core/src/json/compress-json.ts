@@ -12,6 +12,7 @@
  */
 import type { Budget, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
+import { keepPatterns } from '../keep-patterns.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
@@ -242,15 +243,6 @@ export function detectJsonIndent(text: string): number | '\t' {
   return Math.min(ws.length, 10);
 }
 
-function checkKeep(keep: JsonCompressionOptions['keep']): RegExp[] {
-  if (keep === undefined) return [];
-  if (!Array.isArray(keep)) throw new CtxpressError('INVALID_OPTION', 'options.keep must be an array of strings or regular expressions.');
-  return keep.map((k: unknown, i) => {
-    if (k instanceof RegExp) return new RegExp(k.source, k.flags.replace(/[gy]/g, ''));
-    if (typeof k === 'string' && k.length > 0) return new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    throw new CtxpressError('INVALID_OPTION', `options.keep[${i}] must be a non-empty string or a RegExp.`);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // tree and scoring
@@ -506,7 +498,7 @@ export function compressJson(input: string | unknown, options: JsonCompressionOp
   if (options.query !== undefined && typeof options.query !== 'string') {
     throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
   }
-  const keep = checkKeep(options.keep);
+  const keep = keepPatterns(options.keep, false);
   let value: unknown;
   let originalText: string;
   let indent: number | '\t';

@@ -16,6 +16,7 @@
  */
 import type { Budget, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
+import { keepPatterns } from '../keep-patterns.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
@@ -84,15 +85,6 @@ export function isErrorLine(line: string): boolean {
   return ERROR_RE_CASED.test(line) || LEVEL_FIELD_RE.test(line);
 }
 
-function checkKeep(keep: LogCompressionOptions['keep']): RegExp[] {
-  if (keep === undefined) return [];
-  if (!Array.isArray(keep)) throw new CtxpressError('INVALID_OPTION', 'options.keep must be an array of strings or regular expressions.');
-  return keep.map((k: unknown, i) => {
-    if (k instanceof RegExp) return new RegExp(k.source, k.flags.replace(/[gy]/g, ''));
-    if (typeof k === 'string' && k.length > 0) return new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    throw new CtxpressError('INVALID_OPTION', `options.keep[${i}] must be a non-empty string or a RegExp.`);
-  });
-}
 
 interface Line {
   readonly start: number;
@@ -151,7 +143,7 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   if (options.query !== undefined && typeof options.query !== 'string') {
     throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
   }
-  const keep = checkKeep(options.keep);
+  const keep = keepPatterns(options.keep, false);
   const original = tokenizer.count(text);
   const budget = resolveBudget(options.budget, original);
   if (text.length === 0) {
