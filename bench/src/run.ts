@@ -18,6 +18,8 @@ import { runSpeed, SPEED_RATIO } from './speed.js';
 import { runChatBench } from './chat-bench.js';
 import { runToolOutputBench } from './tool-output-bench.js';
 import { runCodeSuite } from './code-bench.js';
+import { runCacheBench } from './cache-bench.js';
+import { runLoadBench } from './load-bench.js';
 
 export interface Plan {
   readonly suites: readonly Suite[];
@@ -34,11 +36,11 @@ export interface Plan {
 }
 
 /** The suites, in the order `all` runs them. */
-export const SUITES = ['quality', 'speed', 'chat', 'tools', 'code'] as const;
+export const SUITES = ['quality', 'speed', 'chat', 'tools', 'code', 'cache', 'load'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export const USAGE = `Usage: node bench/dist/run.js [options]
-  --suite NAME                quality, speed, chat, tools, code, or all (default all)
+  --suite NAME                quality, speed, chat, tools, code, cache, load, or all (default all)
   --limit N                   examples per task, spread evenly over the file (default: all)
   --tasks a,b                 task files (squad_article, …) or kinds (qa, needle, …) (default: all)
   --methods a,b               ${METHOD_NAMES.join(', ')} (default: all)
@@ -269,6 +271,35 @@ async function code(plan: Plan): Promise<boolean> {
   return ok;
 }
 
+/** Segment cache: the same ~100k-token documents with a new query, cold and warm (memory and file stores). */
+async function cache(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const result = await runCacheBench({ tokenizer: await getTokenizer('o200k_base'), dataDir: plan.data });
+  mkdirSync(plan.out, { recursive: true });
+  writeFileSync(join(plan.out, 'cache.json'), `${JSON.stringify({ environment: runEnvironment(), rows: result.rows }, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'cache.md'), result.markdown);
+  console.log(`\n${result.markdown}`);
+  log(`[cache] wrote cache.json, cache.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  return true;
+}
+
+/** The HTTP service under load on loopback: /v1/compress with 10k-token contexts at 1, 20 and 100 connections. */
+async function load(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const result = await runLoadBench({ log });
+  mkdirSync(plan.out, { recursive: true });
+  writeFileSync(join(plan.out, 'load.json'), `${JSON.stringify({ environment: runEnvironment(), steps: result.steps }, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'load.md'), result.markdown);
+  console.log(`\n${result.markdown}`);
+  log(`[load] wrote load.json, load.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const errors = result.steps.reduce((sum, step) => sum + step.errors, 0);
+  if (errors > 0) {
+    loud([`LOAD: ${errors} request(s) failed`]);
+    return false;
+  }
+  return true;
+}
+
 async function speed(plan: Plan): Promise<boolean> {
   const environment = runEnvironment();
   mkdirSync(join(plan.out, 'tmp'), { recursive: true });
@@ -314,7 +345,7 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   let ok = true;
-  const runners: Record<Suite, (plan: Plan) => Promise<boolean>> = { quality, speed, chat, tools, code };
+  const runners: Record<Suite, (plan: Plan) => Promise<boolean>> = { quality, speed, chat, tools, code, cache, load };
   for (const suite of plan.suites) ok = (await runners[suite](plan)) && ok;
   log(`[bench] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return ok ? 0 : 1;

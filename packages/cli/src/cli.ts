@@ -8,6 +8,7 @@ import { isCtxpressError } from '@ctxpress/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BatchError, type BatchFlags, planBatch, runBatchCommand } from './commands/batch.js';
 import { type CompressFlags, InputError, planCompress, runCompress } from './commands/compress.js';
+import { runServe, type ServeFlags } from './commands/serve.js';
 import type { CliIo } from './io.js';
 import { parseFraction, parseRatio, parseTokenCount } from './numbers.js';
 import { UsageError } from './usage-error.js';
@@ -18,7 +19,8 @@ export type { CliIo } from './io.js';
 /** What argv asked for, before anything runs. */
 type Invocation =
   | { readonly command: 'compress'; readonly files: readonly string[]; readonly flags: CompressFlags }
-  | { readonly command: 'batch'; readonly input: string; readonly flags: BatchFlags };
+  | { readonly command: 'batch'; readonly input: string; readonly flags: BatchFlags }
+  | { readonly command: 'serve'; readonly flags: ServeFlags };
 
 /**
  * Runs the CLI in-process.
@@ -41,6 +43,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runCompress(planCompress(invocation.files, invocation.flags, io.stdinIsTTY), io);
       case 'batch':
         return await runBatchCommand(planBatch(invocation.input, invocation.flags, io.cwd ?? process.cwd()), io);
+      case 'serve':
+        return await runServe(invocation.flags, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -145,6 +149,25 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('-o, --output <file>', 'write results here instead of stdout')
     .option('--workers <n>', 'worker threads (default: available cores)', numberOption(parseTokenCount, 'a positive integer'))
     .action((input: string, flags: BatchFlags) => onInvocation({ command: 'batch', input, flags }));
+
+  program
+    .command('serve')
+    .summary('run the HTTP service and the compressing OpenAI/Anthropic proxy')
+    .description(
+      'Serve POST /v1/compress, the compressing proxy POST /v1/chat/completions and POST /v1/messages, GET /healthz and GET /metrics.\n' +
+        'Flags override CTXPRESS_* environment variables (CTXPRESS_PORT, CTXPRESS_HOST, CTXPRESS_UPSTREAM, CTXPRESS_UPSTREAM_API_KEY, ' +
+        'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
+        'CTXPRESS_TOKENIZER), which override --config FILE. Stops on SIGINT or SIGTERM.',
+    )
+    .option('--port <n>', 'port (default 8787; 0 picks a free one)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), 'a port 0-65535'))
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--upstream <url>', 'base URL the proxy forwards to, e.g. https://api.openai.com')
+    .option('--config <file>', 'a JSON config file')
+    .option('--budget-tokens <n>', 'default proxy budget in tokens', numberOption(parseTokenCount, 'a positive integer'))
+    .option('--budget-ratio <r>', 'default proxy budget as a ratio (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
+    .addOption(new Option('--fail-mode <mode>', 'when compression fails: open forwards the original request, closed answers 502').choices(['open', 'closed']))
+    .option('--quiet', 'no access log on stderr')
+    .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));
 
   return program;
 }

@@ -17,6 +17,8 @@ import { migAllocator } from './allocators/mig-allocator.js';
 import { greedySelector } from './selectors/greedy-selector.js';
 import { wordPruner } from './pruners/word-pruner.js';
 import { isStopWord, stem, forEachTerm } from './text/terms.js';
+import { checkCacheOptions, contextFromEntries, loadSegments, segmenterCacheId, storeCounts } from './cache/segment-cache.js';
+import type { CachedInput } from './cache/segment-cache.js';
 
 /**
  * The default stages. Each is a plain value; pass `pipeline` to replace any of them. The weights were chosen on the
@@ -147,10 +149,16 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   const fullText = nonEmpty.length === 1 ? nonEmpty[0]!.text : nonEmpty.map((s) => s.text).join(documentSeparator);
   const sourceReports = sources.map((s) => ({ id: s.id, titleLength: s.titleLength, length: s.text.length }));
   let t = now();
-  const segmentation = pipeline.segmenter.segment(sources);
+  // with a cache (docs/decisions/0010-segment-cache.md), segmentation, term lists and counts come from cached entries
+  if (options.cache !== undefined) checkCacheOptions(options.cache);
+  const segmenterId = options.cache === undefined ? undefined : segmenterCacheId(pipeline.segmenter, options.pipeline?.segmenter === undefined);
+  const cached: CachedInput | undefined =
+    options.cache === undefined || segmenterId === undefined ? undefined : loadSegments(options.cache, pipeline.segmenter, segmenterId, tokenizer, documentSeparator, sources);
+  const segmentation = cached?.segmentation ?? pipeline.segmenter.segment(sources);
   timings['segment'] = now() - t;
   t = now();
-  const { original, unitTokens } = countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
+  const { original, unitTokens } = cached?.counts ?? countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
+  if (cached !== undefined && options.cache !== undefined && cached.counts === undefined) storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
   const budget = resolveBudget(options.budget, original);
   timings['count'] = now() - t;
 
@@ -162,7 +170,9 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   }
 
   t = now();
-  const context = buildScoringContext(segmentation, tokenizer, options.query, unitTokens);
+  const context =
+    cached === undefined ? buildScoringContext(segmentation, tokenizer, options.query, unitTokens) : contextFromEntries(segmentation, cached.entries, tokenizer, options.query, unitTokens);
+  if (cached !== undefined && options.cache !== undefined && unitTokens === undefined) storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
   timings['tokenize'] = now() - t;
 
   t = now();

@@ -112,3 +112,7 @@ export type { ContentType, ToolOutputOptions, ToolOutputResult } from './content
 // chat / agent-history compression
 export { compressChat, countChatTokens, detectChatFormat, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './chat/index.js';
 export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat } from './chat/index.js';
+
+// segment cache
+export { memoryCacheStore, hash128, SEGMENT_CACHE_SCHEMA, segmentCacheKeysFor, segmentCacheKeys, segmenterCacheId } from './cache/index.js';
+export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions, SegmentCacheOptions, SegmentCacheKeys } from './cache/index.js';

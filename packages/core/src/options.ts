@@ -1,4 +1,5 @@
 import type { Allocator, Budget, Pruner, Scorer, Segmentation, Selector, Source, SourceFormat, Tokenizer } from './types.js';
+import type { SegmentCacheOptions } from './cache/segment-cache.js';
 
 /** Turns sources into units. */
 export interface Segmenter {
@@ -49,4 +50,9 @@ export interface CompressOptions {
   readonly explain?: boolean;
   /** Replace any stage. */
   readonly pipeline?: Partial<Pipeline>;
+  /**
+   * Reuse per-document work (segmentation, token counts, term lists) across calls, keyed by content hash: a synchronous
+   * store such as `memoryCacheStore()`. Outputs are identical with and without it (docs/decisions/0010-segment-cache.md).
+   */
+  readonly cache?: SegmentCacheOptions | undefined;
 }

@@ -2,9 +2,10 @@
  * @ctxpress/node — `compress()` with real tokenizers by name, plus everything from @ctxpress/core.
  * @module
  */
-import { compressSync, CtxpressError } from '@ctxpress/core';
-import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
-import { resolveTokenizer } from './structured.js';
+import { CtxpressError } from '@ctxpress/core';
+import type { CompressInput, CompressionResult } from '@ctxpress/core';
+import { compressWithCache } from './cache/index.js';
+import type { CachedCompressOptions } from './cache/index.js';
 
 export { getTokenizer, resolveTokenizerName, tokenizerNames } from './tokenizers/registry.js';
 export type { TokenizerName } from './tokenizers/registry.js';
@@ -30,8 +31,11 @@ export {
 } from '@ctxpress/core';
 export type { CompressInput, CompressionResult, DocumentInput, Span, Tokenizer, UnitReport, Pipeline, Budget } from '@ctxpress/core';
 
-/** `compress()` options: as in @ctxpress/core, but the tokenizer may be a name and defaults to o200k_base. */
-export type NodeCompressOptions = Omit<CompressOptions, 'tokenizer'> & { readonly tokenizer?: string | Tokenizer };
+/**
+ * `compress()` options: as in @ctxpress/core, but the tokenizer may be a name (default o200k_base), and `cache` may be
+ * `'memory'`, `{ directory }` (an on-disk store) or any `CacheStore`.
+ */
+export type NodeCompressOptions = CachedCompressOptions;
 
 /**
  * Compresses a text or a list of documents to a token budget in the target model's tokenizer.
@@ -45,7 +49,7 @@ export async function compress(input: CompressInput, options: NodeCompressOption
   if (typeof options !== 'object' || options === null) {
     throw new CtxpressError('INVALID_OPTION', 'options are required: { budget: { tokens } | { ratio }, query?, tokenizer? }.');
   }
-  return compressSync(input, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
+  return compressWithCache(input, options);
 }
 
 export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
@@ -56,3 +60,7 @@ export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseE
 export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
+export { fileCacheStore, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
+export type { FileCacheStore, FileCacheStoreOptions, CachedCompressOptions, NodeCacheOption } from './cache/index.js';
+export { memoryCacheStore } from '@ctxpress/core';
+export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';

@@ -13,3 +13,5 @@ export {
   runTokenizerContract,
 } from './contracts.js';
 export type { TestApi } from './contracts.js';
+export { runCacheStoreContract } from '../cache/contract.js';
+export type { CacheStoreContractOptions } from '../cache/contract.js';

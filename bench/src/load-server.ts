@@ -1,0 +1,15 @@
+/**
+ * The server of the load benchmark, in its own process so the load generator does not share its event loop: starts
+ * @ctxpress/server on 127.0.0.1:0, prints `{"url","pid"}` on stdout, and stops on SIGTERM or when stdin closes.
+ * @module
+ */
+import { startServer } from '@ctxpress/server';
+
+const server = await startServer({ port: 0, host: '127.0.0.1', timeoutMs: 60_000, maxBodyBytes: 64 * 1024 * 1024 });
+process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
+const stop = (): void => {
+  void server.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();

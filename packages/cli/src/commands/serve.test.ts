@@ -1,0 +1,59 @@
+import { Readable, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../cli.js';
+import { runServe } from './serve.js';
+
+function makeIo(env: Record<string, string> = {}): { io: CliIo; stderr: () => string } {
+  const chunks: string[] = [];
+  const sink = (): Writable =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
+  const io: CliIo = { stdin: Readable.from([]), stdout: sink(), stderr: sink(), stdinIsTTY: true, stdoutIsTTY: false, stderrIsTTY: false, env };
+  return { io, stderr: () => chunks.join('') };
+}
+
+describe('ctxpress serve', () => {
+  it('prints the URL on stderr, serves until stopped, logs requests without their contents', async () => {
+    const { io, stderr } = makeIo({ CTXPRESS_BUDGET_RATIO: '4' });
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const running = runServe({ port: 0, host: '127.0.0.1', failMode: 'closed' }, io, () => stopped);
+    let url: string | undefined;
+    for (let i = 0; i < 200 && url === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      url = /listening on (http:\/\/\S+)/.exec(stderr())?.[1];
+    }
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stderr()).toContain('budget: {"ratio":4} · fail mode: closed');
+    const health = await fetch(`${url}/healthz`);
+    expect(((await health.json()) as { status: string }).status).toBe('ok');
+    const compressed = await fetch(`${url}/v1/compress`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'secret words here. '.repeat(50), budget: { ratio: 4 } }),
+    });
+    expect(compressed.status).toBe(200);
+    stop('SIGTERM');
+    expect(await running).toBe(0);
+    expect(stderr()).toMatch(/GET \/healthz 200 [\d.]+ ms/);
+    expect(stderr()).toMatch(/POST \/v1\/compress 200/);
+    expect(stderr()).not.toContain('secret');
+    expect(stderr()).toContain('SIGTERM, stopping');
+  });
+
+  it.each([
+    [['serve', '--budget-tokens', '5', '--budget-ratio', '2'], {}, /either --budget-tokens N or --budget-ratio R/],
+    [['serve', '--fail-mode', 'sometimes'], {}, /Allowed choices are open, closed/],
+    [['serve', '--port', '99999'], {}, /a port 0-65535/],
+    [['serve'], { CTXPRESS_FAIL_MODE: 'maybe' }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
+    [['serve', '--upstream', 'ftp://x'], {}, /flags: upstream: must be an http/],
+    [['serve', '--config', '/nonexistent/ctxpress.json'], {}, /cannot read it/],
+  ])('exits 2 on a bad configuration: %j', async (argv, env, message) => {
+    const { io, stderr } = makeIo(env);
+    expect(await runCli(argv, io)).toBe(2);
+    expect(stderr()).toMatch(message);
+  });
+});

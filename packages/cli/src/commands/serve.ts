@@ -1,0 +1,76 @@
+/**
+ * `ctxpress serve`: runs the HTTP service (@ctxpress/server) until SIGINT or SIGTERM. Configuration: flags over
+ * `CTXPRESS_*` environment variables over `--config FILE`. Prints the URL on stderr; one access-log line per request
+ * on stderr unless `--quiet` (method, route, status and time only — never prompt contents or keys).
+ * @module
+ */
+import type { CliIo } from '../io.js';
+import { UsageError } from '../usage-error.js';
+
+/** The flags as commander hands them over (numbers already checked by the option parsers). */
+export interface ServeFlags {
+  readonly port?: number;
+  readonly host?: string;
+  readonly upstream?: string;
+  readonly config?: string;
+  readonly budgetTokens?: number;
+  readonly budgetRatio?: number;
+  readonly failMode?: 'open' | 'closed';
+  readonly quiet?: boolean;
+}
+
+/** Resolves with the signal's name when the process is asked to stop. */
+export type WaitForStop = () => Promise<string>;
+
+/** SIGINT or SIGTERM, whichever comes first; both listeners are removed afterwards. */
+export const processSignals: WaitForStop = () =>
+  new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+/**
+ * Starts the server, waits for `waitForStop`, closes it.
+ * @returns the exit code (0 after a clean stop)
+ * @throws {UsageError} for a bad configuration value (from flags, environment or the config file)
+ */
+export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitForStop = processSignals): Promise<number> {
+  if (flags.budgetTokens !== undefined && flags.budgetRatio !== undefined) throw new UsageError('give either --budget-tokens N or --budget-ratio R, not both');
+  const server = await import('@ctxpress/server');
+  const rawFlags = {
+    ...(flags.port === undefined ? {} : { port: flags.port }),
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
+    ...(flags.budgetTokens === undefined ? {} : { budgetTokens: flags.budgetTokens }),
+    ...(flags.budgetRatio === undefined ? {} : { budgetRatio: flags.budgetRatio }),
+    ...(flags.failMode === undefined ? {} : { failMode: flags.failMode }),
+  };
+  let config;
+  try {
+    config = await server.loadConfig({ flags: rawFlags, env: io.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
+  } catch (error) {
+    if (error instanceof server.ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const log = flags.quiet
+    ? undefined
+    : (entry: { method: string; route: string; status: number; ms: number }): void => {
+        io.stderr.write(`${new Date().toISOString()} ${entry.method} ${entry.route} ${entry.status} ${entry.ms} ms\n`);
+      };
+  const running = await server.startServer(config, log === undefined ? {} : { log });
+  const budget = config.budget === undefined ? 'none (proxied requests pass through unless they set one)' : JSON.stringify(config.budget);
+  io.stderr.write(
+    `ctxpress serve: listening on ${running.url}\n` +
+      `  upstream: ${config.upstream ?? 'none (proxy routes answer 503)'} · budget: ${budget} · fail mode: ${config.failMode}` +
+      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length}\n`,
+  );
+  const signal = await waitForStop();
+  io.stderr.write(`ctxpress serve: ${signal}, stopping\n`);
+  await running.close();
+  return 0;
+}

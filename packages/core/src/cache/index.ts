@@ -1,0 +1,12 @@
+/**
+ * The segment cache: stores and the per-document cache used by `compressSync({ cache })`.
+ * @module
+ */
+export { memoryCacheStore } from './store.js';
+export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions } from './store.js';
+export { hash128 } from './hash.js';
+export { SEGMENT_CACHE_SCHEMA, segmentCacheKeys, segmenterCacheId } from './segment-cache.js';
+export type { SegmentCacheOptions, SegmentCacheKeys } from './segment-cache.js';
+export { segmentCacheKeysFor } from './keys.js';
+export { runCacheStoreContract } from './contract.js';
+export type { CacheStoreContractOptions } from './contract.js';

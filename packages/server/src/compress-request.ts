@@ -1,0 +1,185 @@
+/**
+ * `POST /v1/compress`: validates the JSON request and calls the matching compressor of @ctxpress/node.
+ * @module
+ */
+import { CtxpressError } from '@ctxpress/core';
+import { budgetOf, type BudgetSpec } from './config.js';
+
+export const COMPRESS_FORMATS = ['text', 'markdown', 'auto', 'chat', 'json', 'logs', 'code'] as const;
+export type CompressFormat = (typeof COMPRESS_FORMATS)[number];
+
+const FIELDS = new Set([
+  'text',
+  'documents',
+  'messages',
+  'code',
+  'system',
+  'query',
+  'budget',
+  'tokenizer',
+  'format',
+  'keep',
+  'explain',
+  'separator',
+  'documentSeparator',
+  'prune',
+  'keepLastTurns',
+  'prefixStable',
+]);
+
+/** What the compressor returns: every result has these, plus its own fields. */
+export interface AnyResult {
+  readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };
+}
+
+/** A validated request, ready to run. */
+export interface CompressJob {
+  readonly format: CompressFormat;
+  run(): Promise<AnyResult>;
+}
+
+const REGEXP_FLAGS = /^[dgimsuyv]*$/;
+
+/** `/body/flags` is a regular expression (as in the CLI and batch); anything else matches literally. */
+function keepPattern(pattern: string, index: number): RegExp | string {
+  const lastSlash = pattern.lastIndexOf('/');
+  if (!pattern.startsWith('/') || lastSlash < 2) return pattern;
+  const flags = pattern.slice(lastSlash + 1);
+  if (!REGEXP_FLAGS.test(flags)) return pattern;
+  try {
+    return new RegExp(pattern.slice(1, lastSlash), flags);
+  } catch (error) {
+    throw new CtxpressError('INVALID_OPTION', `keep[${index}]: invalid regular expression (${error instanceof Error ? error.message : String(error)}).`);
+  }
+}
+
+function invalid(message: string): CtxpressError {
+  return new CtxpressError('INVALID_INPUT', message);
+}
+
+function option(message: string): CtxpressError {
+  return new CtxpressError('INVALID_OPTION', message);
+}
+
+/** Checks the request and returns the compression to run; throws CtxpressError (→ 400) for a bad request. */
+export function planCompress(body: unknown): CompressJob {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the request body must be a JSON object.');
+  const request = body as Record<string, unknown>;
+  const unknown = Object.keys(request).filter((key) => !FIELDS.has(key));
+  if (unknown.length > 0) throw option(`unknown field(s) ${unknown.join(', ')}; known: ${[...FIELDS].join(', ')}.`);
+
+  const inputs = (['text', 'documents', 'messages', 'code'] as const).filter((key) => request[key] !== undefined);
+  if (inputs.length !== 1) throw invalid(`give exactly one of text, documents, messages or code (got ${inputs.length === 0 ? 'none' : inputs.join(', ')}).`);
+  const input = inputs[0]!;
+
+  if (request['budget'] === undefined) throw new CtxpressError('INVALID_BUDGET', 'budget is required: { "tokens": N } or { "ratio": R }.');
+  const budget: BudgetSpec | undefined = budgetOf(request['budget']);
+  if (budget === undefined) throw new CtxpressError('INVALID_BUDGET', 'budget must be { "tokens": N } (integer ≥ 1) or { "ratio": R } (number ≥ 1).');
+
+  const format = request['format'] ?? (input === 'messages' ? 'chat' : input === 'code' ? 'code' : 'auto');
+  if (typeof format !== 'string' || !(COMPRESS_FORMATS as readonly string[]).includes(format)) {
+    throw option(`format must be one of ${COMPRESS_FORMATS.join(', ')}.`);
+  }
+  const kind = format as CompressFormat;
+  const needs: Record<CompressFormat, readonly string[]> = {
+    text: ['text', 'documents'],
+    markdown: ['text', 'documents'],
+    auto: ['text', 'documents'],
+    chat: ['messages'],
+    json: ['text'],
+    logs: ['text'],
+    code: ['code'],
+  };
+  if (!needs[kind].includes(input)) throw invalid(`format ${kind} takes ${needs[kind].join(' or ')}, not ${input}.`);
+
+  const { query, tokenizer, explain, keep } = request;
+  if (query !== undefined && typeof query !== 'string') throw option('query must be a string.');
+  if (tokenizer !== undefined && typeof tokenizer !== 'string') throw option('tokenizer must be a name such as o200k_base or gpt-4o.');
+  if (explain !== undefined && typeof explain !== 'boolean') throw option('explain must be true or false.');
+  let keepPatterns: (RegExp | string)[] | undefined;
+  if (keep !== undefined) {
+    if (!Array.isArray(keep) || !keep.every((pattern) => typeof pattern === 'string')) {
+      throw option('keep must be an array of strings ("/re/flags" for a regular expression).');
+    }
+    keepPatterns = (keep as string[]).map(keepPattern);
+  }
+  const common = {
+    budget,
+    ...(query === undefined ? {} : { query: query as string }),
+    ...(tokenizer === undefined ? {} : { tokenizer: tokenizer as string }),
+  };
+  const withKeep = keepPatterns === undefined ? common : { ...common, keep: keepPatterns };
+  const withExplain = explain === undefined ? {} : { explain: explain as boolean };
+  const onlyFor = (fields: readonly string[], what: string): void => {
+    const misplaced = fields.filter((field) => request[field] !== undefined);
+    if (misplaced.length > 0) throw option(`${misplaced.join(', ')} only apply to ${what}.`);
+  };
+
+  switch (kind) {
+    case 'text':
+    case 'markdown':
+    case 'auto': {
+      onlyFor(['system', 'keepLastTurns', 'prefixStable'], 'format chat');
+      const value = request[input];
+      if (input === 'text' && typeof value !== 'string') throw invalid('text must be a string.');
+      if (input === 'documents' && !Array.isArray(value)) throw invalid('documents must be an array of { id?, title?, text }.');
+      const { separator, documentSeparator, prune } = request;
+      const options = {
+        ...withKeep,
+        ...withExplain,
+        format: kind,
+        ...(separator === undefined ? {} : { separator: separator as string }),
+        ...(documentSeparator === undefined ? {} : { documentSeparator: documentSeparator as string }),
+        ...(prune === undefined ? {} : { prune: prune as number | false }),
+      };
+      return {
+        format: kind,
+        run: async () => (await import('@ctxpress/node')).compress(value as string, options),
+      };
+    }
+    case 'json':
+    case 'logs': {
+      onlyFor(['system', 'keepLastTurns', 'prefixStable', 'explain', 'separator', 'documentSeparator', 'prune'], 'text, markdown and auto (explain) or chat');
+      const text = request['text'];
+      if (typeof text !== 'string') throw invalid('text must be a string.');
+      return {
+        format: kind,
+        run: async () => {
+          const node = await import('@ctxpress/node');
+          return kind === 'json' ? node.compressJson(text, withKeep) : node.compressLogs(text, withKeep);
+        },
+      };
+    }
+    case 'chat': {
+      onlyFor(['keep', 'explain', 'separator', 'documentSeparator', 'prune'], 'text formats');
+      const messages = request['messages'];
+      if (!Array.isArray(messages)) throw invalid('messages must be an array of chat messages.');
+      const { system, keepLastTurns, prefixStable } = request;
+      if (system !== undefined && typeof system !== 'string') throw invalid('system must be a string (Anthropic top-level system prompt).');
+      if (prefixStable !== undefined && typeof prefixStable !== 'boolean') throw option('prefixStable must be true or false.');
+      const options = {
+        ...common,
+        ...(system === undefined ? {} : { system: system as string }),
+        ...(keepLastTurns === undefined ? {} : { keepLastTurns: keepLastTurns as number }),
+        ...(prefixStable === undefined ? {} : { prefixStable: prefixStable as boolean }),
+      };
+      return { format: kind, run: async () => (await import('@ctxpress/node')).compressChat(messages, options) };
+    }
+    case 'code': {
+      onlyFor(['keep', 'system', 'keepLastTurns', 'prefixStable', 'separator', 'documentSeparator', 'prune'], 'other formats');
+      const files = request['code'];
+      if (
+        !Array.isArray(files) ||
+        !files.every((file) => typeof file === 'object' && file !== null && typeof file.path === 'string' && typeof file.text === 'string')
+      ) {
+        throw invalid('code must be an array of { path, text } files.');
+      }
+      const code = (files as { path: string; text: string; language?: unknown }[]).map((file) => ({
+        path: file.path,
+        text: file.text,
+        ...(typeof file.language === 'string' ? { language: file.language } : {}),
+      }));
+      return { format: kind, run: async () => (await import('@ctxpress/node')).compressCode(code, { ...common, ...withExplain }) };
+    }
+  }
+}

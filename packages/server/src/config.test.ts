@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, resolveConfig } from './config.js';
+import { upstreamUrl } from './proxy.js';
+
+describe('configuration', () => {
+  it('has safe defaults: loopback, port 8787, fail-open', () => {
+    expect(resolveConfig()).toEqual({ ...DEFAULT_CONFIG });
+    expect(resolveConfig().host).toBe('127.0.0.1');
+  });
+
+  it('reads every CTXPRESS_* variable', async () => {
+    const config = await loadConfig({
+      env: {
+        CTXPRESS_PORT: '9000',
+        CTXPRESS_HOST: '0.0.0.0',
+        CTXPRESS_UPSTREAM: 'https://api.openai.com/',
+        CTXPRESS_UPSTREAM_API_KEY: 'sk-x',
+        CTXPRESS_API_KEYS: 'a, b,,c',
+        CTXPRESS_BUDGET_RATIO: '4',
+        CTXPRESS_FAIL_MODE: 'closed',
+        CTXPRESS_TIMEOUT_MS: '2500',
+        CTXPRESS_MAX_BODY_BYTES: '1048576',
+        UNRELATED: 'x',
+      },
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      upstream: 'https://api.openai.com',
+      upstreamApiKey: 'sk-x',
+      apiKeys: ['a', 'b', 'c'],
+      budget: { ratio: 4 },
+      failMode: 'closed',
+      timeoutMs: 2500,
+      maxBodyBytes: 1048576,
+    });
+  });
+
+  it('layers file < environment < flags, and a higher layer’s budget replaces a lower one’s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctxpress-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ port: 1, host: 'localhost', budget: { tokens: 100 }, keepLastTurns: 2, prefixStable: true }));
+    const config = await loadConfig({ file, env: { CTXPRESS_PORT: '2', CTXPRESS_BUDGET_RATIO: '3' }, flags: { port: '3' } });
+    expect(config).toMatchObject({ port: 3, host: 'localhost', budget: { ratio: 3 }, keepLastTurns: 2, prefixStable: true });
+    const flagsBudget = await loadConfig({ file, flags: { budgetTokens: '50' } });
+    expect(flagsBudget.budget).toEqual({ tokens: 50 });
+  });
+
+  it.each([
+    [{ env: { CTXPRESS_PORT: 'eighty' } }, /CTXPRESS_PORT: expected an integer from 0 to 65535, got "eighty"/],
+    [{ env: { CTXPRESS_FAIL_MODE: 'maybe' } }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
+    [{ env: { CTXPRESS_UPSTREAM: 'ftp://x' } }, /CTXPRESS_UPSTREAM: must be an http/],
+    [{ env: { CTXPRESS_UPSTREAM: 'not a url' } }, /CTXPRESS_UPSTREAM: not a URL/],
+    [{ env: { CTXPRESS_BUDGET_RATIO: '0.5' } }, /CTXPRESS_BUDGET_RATIO: expected a ratio ≥ 1/],
+    [{ env: { CTXPRESS_BUDGET_TOKENS: '10', CTXPRESS_BUDGET_RATIO: '2' } }, /not both/],
+    [{ env: { CTXPRESS_TIMEOUT_MS: '0' } }, /CTXPRESS_TIMEOUT_MS/],
+    [{ flags: { maxBodyBytes: '-1' } }, /flags: maxBodyBytes/],
+    [{ flags: { budget: { tokens: 1.5 } } }, /flags: budget: expected \{ "tokens": N \}/],
+  ])('rejects %j with a message naming the source', async (sources, message) => {
+    await expect(loadConfig(sources)).rejects.toThrow(ConfigError);
+    await expect(loadConfig(sources)).rejects.toThrow(message);
+  });
+
+  it('reports unreadable, non-JSON and unknown-key config files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctxpress-config-'));
+    await expect(loadConfig({ file: join(dir, 'missing.json') })).rejects.toThrow(/cannot read it \(ENOENT\)/);
+    writeFileSync(join(dir, 'bad.json'), '{');
+    await expect(loadConfig({ file: join(dir, 'bad.json') })).rejects.toThrow(/not valid JSON/);
+    writeFileSync(join(dir, 'typo.json'), '{"prot": 1}');
+    await expect(loadConfig({ file: join(dir, 'typo.json') })).rejects.toThrow(/unknown key\(s\) prot/);
+  });
+});
+
+describe('upstreamUrl', () => {
+  const incoming = new URL('http://127.0.0.1:8787/v1/chat/completions?x=1');
+  it.each([
+    ['https://api.openai.com', 'https://api.openai.com/v1/chat/completions?x=1'],
+    ['https://api.openai.com/v1', 'https://api.openai.com/v1/chat/completions?x=1'],
+    ['https://gateway.example/openai', 'https://gateway.example/openai/v1/chat/completions?x=1'],
+  ])('%s', (base, expected) => expect(upstreamUrl(base, incoming)).toBe(expected));
+});
