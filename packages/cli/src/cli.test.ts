@@ -1,7 +1,7 @@
 /**
  * The CLI run in-process with the real library (`@ctxpress/node` resolves to its built `dist/`; `npm test` builds first).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -106,6 +106,26 @@ describe('ctxpress compress', () => {
     expect(result.tokens.compressed).toBeLessThanOrEqual(60);
   });
 
+  it('--cache DIR stores per-document work on disk and gives the same output on a second run', async () => {
+    const dir = tempDir();
+    const cacheDir = join(dir, 'cache');
+    const withoutTimings = (stdout: string): unknown => {
+      const { timings, ...rest } = JSON.parse(stdout) as { timings?: unknown };
+      void timings;
+      return rest;
+    };
+    const argv = ['compress', SAMPLE, '--query', QUESTION, '--ratio', '4', '--format', 'json'];
+    const plain = await cli(argv);
+    const cold = await cli([...argv, '--cache', cacheDir]);
+    expect(cold.code).toBe(0);
+    expect(readdirSync(cacheDir, { recursive: true }).length).toBeGreaterThan(0);
+    const warm = await cli([...argv.slice(0, 3), 'How does the rover talk to Earth?', ...argv.slice(4), '--cache', cacheDir]);
+    const warmPlain = await cli([...argv.slice(0, 3), 'How does the rover talk to Earth?', ...argv.slice(4)]);
+    expect(warm.code).toBe(0);
+    expect(withoutTimings(cold.stdout)).toEqual(withoutTimings(plain.stdout));
+    expect(withoutTimings(warm.stdout)).toEqual(withoutTimings(warmPlain.stdout));
+  });
+
   it('--documents reads a JSON array; titles count in the offsets', async () => {
     const dir = tempDir();
     const path = join(dir, 'docs.json');
@@ -184,6 +204,8 @@ describe('ctxpress compress', () => {
       [['compress', '--tokens', '5', '--input-format', 'html'], /Allowed choices are auto, text, markdown, chat, json, logs, code/],
       [['compress', '--tokens', '5', '--keep', '/(/'], /invalid regular expression/],
       [['compress', 'a.md', '--documents', 'd.json', '--tokens', '5'], /FILE arguments or --documents/],
+      [['compress', '--tokens', '5', '--cache', 'redis://localhost:6379'], /Redis is not supported yet/],
+      [['compress', '--tokens', '5', '--cache', 'memory'], /--cache takes a directory/],
       [['compres'], /unknown command 'compres'/],
       [['batch'], /missing required argument 'input'/],
       [[], /Usage: ctxpress/],

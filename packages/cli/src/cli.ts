@@ -123,6 +123,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--separator <s>', 'between non-adjacent kept spans of one source (default "\\n"; \\n and \\t are understood)')
     .option('--prune <fraction>', 'also delete up to this fraction of the words inside kept sentences, in (0, 1)', numberOption(parseFraction, 'a number between 0 and 1'))
     .option('--explain', 'show the source with dropped text struck through, then a summary (with --format json: add per-unit scores)')
+    .option('--cache <dir>', 'reuse per-document work across runs from this directory (text, markdown and documents; same output)')
     .addHelpText(
       'after',
       [
@@ -132,6 +133,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
         '  $ cat log.txt | ctxpress compress --tokens 500 --keep "/ERROR.*/"',
         '  $ ctxpress compress a.md b.md --tokens 2000 --format json',
         '  $ ctxpress compress report.md --ratio 3 --explain',
+        '  $ ctxpress compress docs/*.md --query "..." --ratio 10 --cache .ctxpress-cache',
       ].join('\n'),
     )
     .action((files: string[], flags: CompressFlags) => onInvocation({ command: 'compress', files, flags }));
@@ -157,7 +159,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
       'Serve POST /v1/compress, the compressing proxy POST /v1/chat/completions and POST /v1/messages, GET /healthz and GET /metrics.\n' +
         'Flags override CTXPRESS_* environment variables (CTXPRESS_PORT, CTXPRESS_HOST, CTXPRESS_UPSTREAM, CTXPRESS_UPSTREAM_API_KEY, ' +
         'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
-        'CTXPRESS_TOKENIZER), which override --config FILE. Stops on SIGINT or SIGTERM.',
+        'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS), which override --config FILE. Stops on SIGINT or SIGTERM.',
     )
     .option('--port <n>', 'port (default 8787; 0 picks a free one)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), 'a port 0-65535'))
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
@@ -166,6 +168,8 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--budget-tokens <n>', 'default proxy budget in tokens', numberOption(parseTokenCount, 'a positive integer'))
     .option('--budget-ratio <r>', 'default proxy budget as a ratio (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
     .addOption(new Option('--fail-mode <mode>', 'when compression fails: open forwards the original request, closed answers 502').choices(['open', 'closed']))
+    .option('--cache <memory|dir>', 'segment cache of /v1/compress: memory (in-process LRU) or a directory (on disk)')
+    .option('--workers <n>', 'compression worker threads (default: available cores; 0 compresses on the event loop)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 1024 ? Number(text) : undefined), 'an integer 0-1024'))
     .option('--quiet', 'no access log on stderr')
     .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));
 

@@ -61,6 +61,6 @@ export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
 export { fileCacheStore, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
-export type { FileCacheStore, FileCacheStoreOptions, CachedCompressOptions, NodeCacheOption } from './cache/index.js';
+export type { FileCacheStore, FileCacheStoreOptions, CacheEvent, CachedCompressOptions, NodeCacheOption } from './cache/index.js';
 export { memoryCacheStore } from '@ctxpress/core';
 export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';

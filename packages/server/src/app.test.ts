@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from './app.js';
+import { closeApp, createApp } from './app.js';
 import { Metrics } from './metrics.js';
 
 const sample = readFileSync(new URL('../../cli/samples/sample.md', import.meta.url), 'utf8');
@@ -176,5 +178,84 @@ describe('API keys', () => {
     expect((await app.request('/v1/compress', post(body, { 'x-api-key': 'k1' }))).status).toBe(200);
     expect((await app.request('/healthz')).status).toBe(200);
     expect((await app.request('/metrics')).status).toBe(200);
+  });
+});
+
+describe('POST /v1/compress with a segment cache', () => {
+  const documents = sample
+    .split(/\n(?=## )/)
+    .filter((part) => part.trim() !== '')
+    .map((text, i) => ({ id: `d${i}`, text }));
+
+  function metric(text: string, name: string): number {
+    const match = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+    return match === null ? Number.NaN : Number(match[1]);
+  }
+
+  for (const [cache, workers] of [
+    ['memory', 2],
+    ['directory', 2],
+    ['memory', 0],
+    ['directory', 0],
+  ] as const) {
+    it(`reuses the documents of an earlier request (${cache}, ${workers} workers) and answers exactly as without a cache`, async () => {
+      const cacheValue = cache === 'memory' ? 'memory' : mkdtempSync(join(tmpdir(), 'ctxpress-server-cache-'));
+      const cached = createApp({ cache: cacheValue, workers });
+      const uncached = createApp();
+      const first = { documents, query: 'What limits the battery life of the rover?', budget: { ratio: 4 } };
+      const second = { documents, query: 'How does the rover communicate?', budget: { tokens: 200 } };
+
+      const a = await cached.request('/v1/compress', post(first));
+      expect(a.status).toBe(200);
+      const afterFirst = await (await cached.request('/metrics')).text();
+      expect(metric(afterFirst, 'ctxpress_cache_hits_total')).toBe(0);
+      expect(metric(afterFirst, 'ctxpress_cache_misses_total')).toBeGreaterThan(0);
+
+      const b = await cached.request('/v1/compress', post(second));
+      expect(b.status).toBe(200);
+      const afterSecond = await (await cached.request('/metrics')).text();
+      expect(metric(afterSecond, 'ctxpress_cache_hits_total')).toBeGreaterThan(0);
+      expect(metric(afterSecond, 'ctxpress_cache_misses_total')).toBe(metric(afterFirst, 'ctxpress_cache_misses_total'));
+
+      const withoutTimings = async (res: Response): Promise<unknown> => {
+        const { timings, ...rest } = (await res.json()) as { timings?: unknown };
+        void timings;
+        return rest;
+      };
+      expect(await withoutTimings(a)).toEqual(await withoutTimings(await uncached.request('/v1/compress', post(first))));
+      expect(await withoutTimings(b)).toEqual(await withoutTimings(await uncached.request('/v1/compress', post(second))));
+      expect(metric(await (await uncached.request('/metrics')).text(), 'ctxpress_cache_misses_total')).toBe(0);
+    });
+  }
+
+  it('does not use the cache for chat, json, logs or code', async () => {
+    const app = createApp({ cache: 'memory' });
+    const res = await app.request('/v1/compress', post({ text: JSON.stringify({ a: [1, 2, 3] }), format: 'json', budget: { ratio: 1 } }));
+    expect(res.status).toBe(200);
+    const text = await (await app.request('/metrics')).text();
+    expect(metric(text, 'ctxpress_cache_misses_total')).toBe(0);
+  });
+});
+
+describe('POST /v1/compress in worker threads', () => {
+  it('answers as the in-thread path does, for concurrent requests and errors alike', async () => {
+    const pooled = createApp({ workers: 2 });
+    const inThread = createApp({ workers: 0 });
+    const bodies = [
+      { text: sample, query: 'battery', budget: { ratio: 4 } },
+      { text: sample, query: 'radio', budget: { tokens: 150 } },
+      { text: sample, budget: { tokens: 100 }, tokenizer: 'no-such-tokenizer' },
+    ];
+    const strip = async (res: Response): Promise<unknown> => {
+      const { timings, ...rest } = (await res.json()) as { timings?: unknown };
+      void timings;
+      return { status: res.status, ...rest };
+    };
+    const fromPool = await Promise.all(bodies.map(async (body) => strip(await pooled.request('/v1/compress', post(body)))));
+    const fromThread = await Promise.all(bodies.map(async (body) => strip(await inThread.request('/v1/compress', post(body)))));
+    expect(fromPool).toEqual(fromThread);
+    expect((fromPool[0] as { status: number }).status).toBe(200);
+    expect((fromPool[2] as { status: number }).status).toBe(400);
+    await closeApp(pooled);
   });
 });

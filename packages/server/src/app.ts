@@ -5,11 +5,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { planCompress } from './compress-request.js';
+import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
+import { planCompress, type AnyResult } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import { CompressionQueue, errorResponse, failureReason, HttpError, parseJsonBody, readBody, responseForError, TimeoutError, withTimeLimit } from './http.js';
 import { Metrics } from './metrics.js';
 import { proxyRequest, type ChatCompressor } from './proxy.js';
+import { CompressionWorkerPool } from './worker-pool.js';
+
+const closers = new WeakMap<Hono, () => Promise<void>>();
+const starters = new WeakMap<Hono, () => void>();
+
+/** Starts an app's worker threads now rather than on its first requests (`startServer` does). */
+export function warmApp(app: Hono): void {
+  starters.get(app)?.();
+}
+
+/** Stops what an app started (its worker threads). Idle workers never keep the process alive, so this is optional. */
+export async function closeApp(app: Hono): Promise<void> {
+  await closers.get(app)?.();
+}
 
 /** One line per request for the access log: never headers or bodies. */
 export interface AccessLogEntry {
@@ -68,15 +83,38 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const compressChat: ChatCompressor =
     options.compressChat ?? (async (messages, chatOptions) => (await import('@ctxpress/node')).compressChat(messages, chatOptions));
   const keyDigests = resolved.apiKeys.map(digest);
+  // The segment cache of /v1/compress: one memory store per app, or an on-disk store per directory.
+  let memoryStore: Promise<CacheStore> | undefined;
+  const cache = async (): Promise<NodeCacheOption | undefined> => {
+    if (resolved.cache === undefined) return undefined;
+    const limit = resolved.cacheMaxBytes === undefined ? {} : { maxBytes: resolved.cacheMaxBytes };
+    if (resolved.cache === 'memory') {
+      return (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: resolved.cacheMaxBytes ?? 256 * 1024 * 1024 })));
+    }
+    return { directory: resolved.cache, ...limit };
+  };
+  const compressContext = { cache, onCacheEvent: (event: { type: 'hit' | 'miss' }) => metrics.cache(event.type === 'hit') };
   const queue = new CompressionQueue();
-  metrics.queueDepth = () => queue.depth;
+  // Worker threads when configured (and for chat unless a test hook replaces the compressor); else the in-thread queue.
+  const pool = resolved.workers > 0 ? new CompressionWorkerPool(resolved.workers) : undefined;
+  metrics.queueDepth = () => queue.depth + (pool?.depth ?? 0);
   /** Every compression goes through the queue; its time limit counts the wait. */
   const limited = <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
     const deadline = performance.now() + resolved.timeoutMs;
     return withTimeLimit(() => queue.run(work, deadline), resolved.timeoutMs);
   };
-  const queuedChat: ChatCompressor = (messages, chatOptions) => queue.run(() => compressChat(messages, chatOptions), performance.now() + resolved.timeoutMs);
+  const queuedChat: ChatCompressor =
+    pool !== undefined && options.compressChat === undefined
+      ? async (messages, chatOptions) =>
+          (await pool.run({ kind: 'chat', messages, options: chatOptions }, performance.now() + resolved.timeoutMs)).value as Awaited<
+            ReturnType<ChatCompressor>
+          >
+      : (messages, chatOptions) => queue.run(() => compressChat(messages, chatOptions), performance.now() + resolved.timeoutMs);
   const app = new Hono();
+  if (pool !== undefined) {
+    closers.set(app, () => pool.close());
+    starters.set(app, () => pool.start());
+  }
 
   // Metrics and access log around everything; the route label is the pattern, or "unmatched".
   app.use('*', async (c, next) => {
@@ -106,9 +144,21 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
 
   app.post('/v1/compress', async (c) => {
     const body = parseJsonBody(await readBody(c.req.raw, resolved.maxBodyBytes));
-    const job = planCompress(body);
+    const job = planCompress(body, compressContext); // a bad request is a 400 here, before any worker
+    const inWorker = async (): Promise<AnyResult> => {
+      const request = {
+        kind: 'compress' as const,
+        body,
+        ...(resolved.cache === undefined ? {} : { cache: resolved.cache }),
+        ...(resolved.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: resolved.cacheMaxBytes }),
+      };
+      const reply = await pool!.run(request, performance.now() + resolved.timeoutMs);
+      if (reply.hits > 0) metrics.cacheHits.inc({}, reply.hits);
+      if (reply.misses > 0) metrics.cacheMisses.inc({}, reply.misses);
+      return reply.value as AnyResult;
+    };
     try {
-      const { value: result } = await limited(job.run);
+      const { value: result } = pool === undefined ? await limited(job.run) : await withTimeLimit(inWorker, resolved.timeoutMs);
       metrics.compressed('/v1/compress', result.tokens.original, result.tokens.compressed);
       return c.json(result);
     } catch (error) {

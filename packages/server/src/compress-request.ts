@@ -3,6 +3,7 @@
  * @module
  */
 import { CtxpressError } from '@ctxpress/core';
+import type { CacheEvent, NodeCacheOption } from '@ctxpress/node';
 import { budgetOf, type BudgetSpec } from './config.js';
 
 export const COMPRESS_FORMATS = ['text', 'markdown', 'auto', 'chat', 'json', 'logs', 'code'] as const;
@@ -61,8 +62,16 @@ function option(message: string): CtxpressError {
   return new CtxpressError('INVALID_OPTION', message);
 }
 
+/** What the service adds to a request: its segment cache (text, markdown and auto only). */
+export interface CompressContext {
+  /** The cache to use, resolved when the compression runs; undefined: none. */
+  readonly cache?: () => Promise<NodeCacheOption | undefined>;
+  /** Every cache lookup (for the hit/miss metrics). */
+  readonly onCacheEvent?: (event: CacheEvent) => void;
+}
+
 /** Checks the request and returns the compression to run; throws CtxpressError (→ 400) for a bad request. */
-export function planCompress(body: unknown): CompressJob {
+export function planCompress(body: unknown, context: CompressContext = {}): CompressJob {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the request body must be a JSON object.');
   const request = body as Record<string, unknown>;
   const unknown = Object.keys(request).filter((key) => !FIELDS.has(key));
@@ -134,7 +143,16 @@ export function planCompress(body: unknown): CompressJob {
       };
       return {
         format: kind,
-        run: async () => (await import('@ctxpress/node')).compress(value as string, options),
+        run: async () => {
+          const node = await import('@ctxpress/node');
+          const cache = await context.cache?.();
+          if (cache === undefined) return node.compress(value as string, options);
+          return node.compress(value as string, {
+            ...options,
+            cache,
+            ...(context.onCacheEvent === undefined ? {} : { onCacheEvent: context.onCacheEvent }),
+          });
+        },
       };
     }
     case 'json':

@@ -36,6 +36,7 @@ describe('configuration', () => {
       failMode: 'closed',
       timeoutMs: 2500,
       maxBodyBytes: 1048576,
+      workers: DEFAULT_CONFIG.workers,
     });
   });
 
@@ -81,4 +82,22 @@ describe('upstreamUrl', () => {
     ['https://api.openai.com/v1', 'https://api.openai.com/v1/chat/completions?x=1'],
     ['https://gateway.example/openai', 'https://gateway.example/openai/v1/chat/completions?x=1'],
   ])('%s', (base, expected) => expect(upstreamUrl(base, incoming)).toBe(expected));
+
+  it('takes a segment cache: memory or a directory, from a flag, CTXPRESS_CACHE or the config file; Redis is a clear error', async () => {
+    expect(resolveConfig({ cache: 'memory' }).cache).toBe('memory');
+    expect(resolveConfig({ cache: 'memory', cacheMaxBytes: '1048576' })).toMatchObject({ cache: 'memory', cacheMaxBytes: 1_048_576 });
+    expect((await loadConfig({ env: { CTXPRESS_CACHE: '/tmp/ctxpress-cache' } })).cache).toBe('/tmp/ctxpress-cache');
+    const dir = mkdtempSync(join(tmpdir(), 'ctxpress-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ cache: '.cache-dir' }));
+    expect((await loadConfig({ file, flags: {} })).cache).toBe('.cache-dir');
+    expect((await loadConfig({ file, flags: { cache: 'memory' } })).cache).toBe('memory');
+    expect(() => resolveConfig({ cache: 'redis://localhost:6379' })).toThrow(/Redis is not supported yet/);
+    await expect(loadConfig({ env: { CTXPRESS_CACHE: 'rediss://h:6380' } })).rejects.toThrow(/^CTXPRESS_CACHE: Redis is not supported yet/);
+    expect(() => resolveConfig({ cache: 'memcached://x' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ cacheMaxBytes: 10 })).toThrow(/only applies with a cache/);
+    // A resolved config resolves to itself (createApp re-validates what startServer resolved).
+    const resolved = resolveConfig({ cache: 'memory', cacheMaxBytes: 5 });
+    expect(resolveConfig(resolved)).toEqual(resolved);
+  });
 });

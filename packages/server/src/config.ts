@@ -4,6 +4,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 
 export type BudgetSpec = { readonly tokens: number } | { readonly ratio: number };
 export type FailMode = 'open' | 'closed';
@@ -34,6 +35,15 @@ export interface ServerConfig {
   readonly keepLastTurns?: number;
   /** Proxy: compress in prefix-stable mode so provider prompt caches keep hitting. */
   readonly prefixStable?: boolean;
+  /**
+   * Segment cache of `/v1/compress` (text, markdown, auto): `'memory'` (an in-process LRU, 256 MiB unless
+   * `cacheMaxBytes`) or a directory for the on-disk store (`fileCacheStore`). Unset: no cache.
+   */
+  readonly cache?: string;
+  /** Size limit of the cache, bytes (only with `cache`). */
+  readonly cacheMaxBytes?: number;
+  /** Worker threads that compress (default `os.availableParallelism()`); 0 compresses on the event loop, one at a time. */
+  readonly workers: number;
 }
 
 export const DEFAULT_CONFIG = {
@@ -43,6 +53,7 @@ export const DEFAULT_CONFIG = {
   failMode: 'open' as FailMode,
   timeoutMs: 10_000,
   maxBodyBytes: 10 * 1024 * 1024,
+  workers: availableParallelism(),
 } as const;
 
 /** A configuration value that is missing or malformed; the message says which one and where it came from. */
@@ -66,6 +77,9 @@ export interface RawConfig {
   readonly tokenizer?: unknown;
   readonly keepLastTurns?: unknown;
   readonly prefixStable?: unknown;
+  readonly cache?: unknown;
+  readonly cacheMaxBytes?: unknown;
+  readonly workers?: unknown;
 }
 
 const KNOWN_KEYS = new Set([
@@ -83,6 +97,9 @@ const KNOWN_KEYS = new Set([
   'tokenizer',
   'keepLastTurns',
   'prefixStable',
+  'cache',
+  'cacheMaxBytes',
+  'workers',
 ]);
 
 const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
@@ -97,6 +114,9 @@ const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   CTXPRESS_TIMEOUT_MS: 'timeoutMs',
   CTXPRESS_MAX_BODY_BYTES: 'maxBodyBytes',
   CTXPRESS_TOKENIZER: 'tokenizer',
+  CTXPRESS_CACHE: 'cache',
+  CTXPRESS_CACHE_MAX_BYTES: 'cacheMaxBytes',
+  CTXPRESS_WORKERS: 'workers',
 };
 
 /** The `CTXPRESS_*` variables that are set (empty strings count as unset). */
@@ -232,10 +252,31 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     throw new ConfigError(`${where('prefixStable')}: expected true or false, got ${show(prefixStableValue)}.`);
   }
 
+  let cache: string | undefined;
+  const cacheMaxBytes =
+    get('cacheMaxBytes') === undefined
+      ? undefined
+      : integer(get('cacheMaxBytes')!.value, 0, Number.MAX_SAFE_INTEGER, where('cacheMaxBytes', 'CTXPRESS_CACHE_MAX_BYTES'));
+  if (get('cache') !== undefined) {
+    const text = nonEmptyString(get('cache')!.value, where('cache', 'CTXPRESS_CACHE'));
+    if (/^rediss?:\/\//i.test(text)) {
+      throw new ConfigError(`${where('cache', 'CTXPRESS_CACHE')}: Redis is not supported yet; use "memory" or a directory.`);
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+      throw new ConfigError(`${where('cache', 'CTXPRESS_CACHE')}: expected "memory" or a directory, got the URL ${show(text)}.`);
+    }
+    cache = text;
+  } else if (cacheMaxBytes !== undefined) {
+    throw new ConfigError(`${where('cacheMaxBytes', 'CTXPRESS_CACHE_MAX_BYTES')}: only applies with a cache (cache: "memory" or a directory).`);
+  }
+
+  const workers = get('workers') === undefined ? DEFAULT_CONFIG.workers : integer(get('workers')!.value, 0, 1024, where('workers', 'CTXPRESS_WORKERS'));
+
   return {
     port,
     host,
     apiKeys,
+    workers,
     failMode: failModeValue,
     timeoutMs,
     maxBodyBytes,
@@ -245,6 +286,8 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     ...(tokenizer === undefined ? {} : { tokenizer }),
     ...(keepLastTurns === undefined ? {} : { keepLastTurns }),
     ...(prefixStableValue === undefined ? {} : { prefixStable: prefixStableValue }),
+    ...(cache === undefined ? {} : { cache }),
+    ...(cacheMaxBytes === undefined ? {} : { cacheMaxBytes }),
   };
 }
 

@@ -3,7 +3,7 @@
  * proxy (`/v1/chat/completions`, `/v1/messages`), `GET /healthz` and Prometheus `GET /metrics`.
  * @module
  */
-export { createApp, VERSION } from './app.js';
+export { closeApp, createApp, VERSION } from './app.js';
 export type { AppConfig, AppOptions, AccessLogEntry } from './app.js';
 export { startServer } from './server.js';
 export type { RunningServer } from './server.js';

@@ -315,6 +315,10 @@ describe('faults', () => {
       const { compressChat } = await import('@ctxpress/node');
       return compressChat(list, options);
     };
+    // In-thread compression (a hooked compressor never runs in a worker); load the tokenizer here first so the time
+    // limit measures the hang, not a cold start.
+    const { compressChat } = await import('@ctxpress/node');
+    await compressChat(messages, { budget: { ratio: 2 }, keepLastTurns: 1 });
     const app = createApp({ upstream: upstream.url, timeoutMs: 300, budget: { ratio: 2 }, keepLastTurns: 1 }, { compressChat: hangsOnce });
     const first = app.request('/v1/chat/completions', post({ messages }));
     await new Promise((resolve) => setTimeout(resolve, 350));

@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createApp, type AppConfig, type AppOptions } from './app.js';
+import { closeApp, createApp, warmApp, type AppConfig, type AppOptions } from './app.js';
 import { resolveConfig, type RawConfig } from './config.js';
 
 export interface RunningServer {
@@ -21,6 +21,7 @@ const graceMs = 10_000;
 export async function startServer(config: AppConfig = {}, options: AppOptions = {}): Promise<RunningServer> {
   const resolved = resolveConfig(config as RawConfig);
   const app = createApp(resolved, options);
+  warmApp(app);
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({ fetch: app.fetch, port: resolved.port, hostname: resolved.host }, () => resolve(created as Server)) as Server;
     created.once('error', reject);
@@ -48,7 +49,7 @@ export async function startServer(config: AppConfig = {}, options: AppOptions = 
     port: address.port,
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => (error ? reject(error) : closeApp(app).then(resolve, reject)));
         for (const [socket, busy] of sockets) if (busy === 0) socket.destroy();
         // Streams still open after the grace period are cut.
         setTimeout(() => server.closeAllConnections(), graceMs).unref();

@@ -25,6 +25,7 @@ export interface CompressFlags {
   readonly separator?: string;
   readonly prune?: number;
   readonly explain?: boolean;
+  readonly cache?: string;
 }
 
 /** Where the text comes from. `-` means stdin. */
@@ -41,6 +42,8 @@ export interface CompressPlan {
   readonly explain: boolean;
   /** What the input is (`--input-format`); structured kinds go to their own compressors. */
   readonly kind: InputKind;
+  /** `--cache DIR`: the on-disk segment cache of text, markdown and documents (structured kinds do not use it). */
+  readonly cacheDirectory?: string;
 }
 
 /**
@@ -85,7 +88,16 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   if (flags.separator !== undefined) options.separator = unescapeSeparator(flags.separator);
   if (flags.prune !== undefined) options.prune = flags.prune;
   if (explain) options.explain = true;
-  return { source, options, output, explain, kind };
+  let cacheDirectory: string | undefined;
+  if (flags.cache !== undefined) {
+    const value = flags.cache.trim();
+    if (/^rediss?:\/\//i.test(value)) throw new UsageError('--cache: Redis is not supported yet; give a directory');
+    if (value === '' || value === 'memory' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      throw new UsageError(`--cache takes a directory (a memory cache would not outlive one command), got ${JSON.stringify(flags.cache)}`);
+    }
+    cacheDirectory = value;
+  }
+  return { source, options, output, explain, kind, ...(cacheDirectory === undefined ? {} : { cacheDirectory }) };
 }
 
 /** `\n`, `\t` and `\\` in a separator typed on the command line mean newline, tab and backslash. */
@@ -120,7 +132,8 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
   const { compress } = await import('@ctxpress/node');
   const started = performance.now();
-  const result = await compress(loaded.input, plan.options);
+  const options = plan.cacheDirectory === undefined ? plan.options : { ...plan.options, cache: { directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) } };
+  const result = await compress(loaded.input, options);
   const elapsed = performance.now() - started;
   await writeText(io.stdout, formatOutput(result, loaded.sourceTexts(result), plan, { color: stdoutColor(io), timeMs: elapsed }));
   return 0;

@@ -21,7 +21,7 @@ describe('ctxpress serve', () => {
     const { io, stderr } = makeIo({ CTXPRESS_BUDGET_RATIO: '4' });
     let stop: (signal: string) => void = () => undefined;
     const stopped = new Promise<string>((resolve) => (stop = resolve));
-    const running = runServe({ port: 0, host: '127.0.0.1', failMode: 'closed' }, io, () => stopped);
+    const running = runServe({ port: 0, host: '127.0.0.1', failMode: 'closed', cache: 'memory', workers: 1 }, io, () => stopped);
     let url: string | undefined;
     for (let i = 0; i < 200 && url === undefined; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -29,6 +29,7 @@ describe('ctxpress serve', () => {
     }
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stderr()).toContain('budget: {"ratio":4} · fail mode: closed');
+    expect(stderr()).toContain('cache: memory · workers: 1');
     const health = await fetch(`${url}/healthz`);
     expect(((await health.json()) as { status: string }).status).toBe('ok');
     const compressed = await fetch(`${url}/v1/compress`, {
@@ -51,6 +52,10 @@ describe('ctxpress serve', () => {
     [['serve'], { CTXPRESS_FAIL_MODE: 'maybe' }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
     [['serve', '--upstream', 'ftp://x'], {}, /flags: upstream: must be an http/],
     [['serve', '--config', '/nonexistent/ctxpress.json'], {}, /cannot read it/],
+    [['serve', '--cache', 'redis://localhost:6379'], {}, /flags: cache: Redis is not supported yet/],
+    [['serve'], { CTXPRESS_CACHE: 'redis://localhost:6379' }, /CTXPRESS_CACHE: Redis is not supported yet/],
+    [['serve', '--workers', 'many'], {}, /an integer 0-1024/],
+    [['serve'], { CTXPRESS_WORKERS: '-1' }, /CTXPRESS_WORKERS: expected an integer from 0 to 1024/],
   ])('exits 2 on a bad configuration: %j', async (argv, env, message) => {
     const { io, stderr } = makeIo(env);
     expect(await runCli(argv, io)).toBe(2);

@@ -16,6 +16,8 @@ export interface ServeFlags {
   readonly budgetTokens?: number;
   readonly budgetRatio?: number;
   readonly failMode?: 'open' | 'closed';
+  readonly cache?: string;
+  readonly workers?: number;
   readonly quiet?: boolean;
 }
 
@@ -49,6 +51,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
     ...(flags.budgetTokens === undefined ? {} : { budgetTokens: flags.budgetTokens }),
     ...(flags.budgetRatio === undefined ? {} : { budgetRatio: flags.budgetRatio }),
     ...(flags.failMode === undefined ? {} : { failMode: flags.failMode }),
+    ...(flags.cache === undefined ? {} : { cache: flags.cache }),
+    ...(flags.workers === undefined ? {} : { workers: flags.workers }),
   };
   let config;
   try {
@@ -67,7 +71,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
   io.stderr.write(
     `ctxpress serve: listening on ${running.url}\n` +
       `  upstream: ${config.upstream ?? 'none (proxy routes answer 503)'} · budget: ${budget} · fail mode: ${config.failMode}` +
-      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length}\n`,
+      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache ?? 'off'} · workers: ${config.workers}\n`,
   );
   const signal = await waitForStop();
   io.stderr.write(`ctxpress serve: ${signal}, stopping\n`);

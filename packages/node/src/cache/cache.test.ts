@@ -122,3 +122,29 @@ describe('compressWithCache options', () => {
     await expect(compressWithCache(DOCS, { budget: { ratio: 2 }, cache: 42 as unknown as 'memory' })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 });
+
+describe('compressWithCache onCacheEvent', () => {
+  it('reports misses on a cold store and hits on a warm one, without changing the output', async () => {
+    const store = memoryCacheStore();
+    const events: { type: string; key: string }[] = [];
+    const options = { budget: { ratio: 2 }, query: 'battery', tokenizer: 'o200k_base' } as const;
+    const plain = await compressWithCache(DOCS, options);
+    const cold = await compressWithCache(DOCS, { ...options, cache: store, onCacheEvent: (event) => events.push(event) });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((event) => event.type === 'miss')).toBe(true);
+    events.length = 0;
+    const warm = await compressWithCache(DOCS, { ...options, query: 'radio', cache: store, onCacheEvent: (event) => events.push(event) });
+    expect(events.some((event) => event.type === 'hit')).toBe(true);
+    const throwing = await compressWithCache(DOCS, {
+      ...options,
+      cache: store,
+      onCacheEvent: () => {
+        throw new Error('listener failed');
+      },
+    });
+    const strip = ({ timings, ...rest }: CompressionResult): unknown => (void timings, rest);
+    expect(strip(cold)).toEqual(strip(plain));
+    expect(strip(throwing)).toEqual(strip(plain));
+    expect(strip(warm)).toEqual(strip(await compressWithCache(DOCS, { ...options, query: 'radio' })));
+  });
+});

@@ -17,9 +17,17 @@ import { fileCacheStore } from './file-store.js';
  */
 export type NodeCacheOption = CacheStore | 'memory' | { readonly directory: string; readonly maxBytes?: number } | SegmentCacheOptions;
 
+/** One lookup the compression made in the cache: `hit` when the stored value was used. */
+export interface CacheEvent {
+  readonly type: 'hit' | 'miss';
+  readonly key: string;
+}
+
 export type CachedCompressOptions = Omit<CompressOptions, 'tokenizer' | 'cache'> & {
   readonly tokenizer?: string | Tokenizer;
   readonly cache?: NodeCacheOption | undefined;
+  /** Called for every cache lookup the compression makes (for metrics); never changes the result. */
+  readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
 };
 
 /** SHA-256 (hex) of a text: the key hash in @ctxpress/node. */
@@ -58,12 +66,20 @@ async function quietly<T>(run: () => T | Promise<T>): Promise<T | undefined> {
   }
 }
 
+function quietlySync(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // a failing listener must not change the compression
+  }
+}
+
 /**
  * Compresses like `compress()`, reusing per-document work from `options.cache`. Outputs are identical with and without
  * a cache; a failing store only costs the time to compute.
  */
 export async function compressWithCache(input: CompressInput, options: CachedCompressOptions): Promise<CompressionResult> {
-  const { cache, ...rest } = options;
+  const { cache, onCacheEvent, ...rest } = options;
   const base: CompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
   if (cache === undefined) return compressSync(input, base);
   const store = resolveCacheStore(cache);
@@ -86,7 +102,11 @@ export async function compressWithCache(input: CompressInput, options: CachedCom
   const writes: Array<[string, Uint8Array]> = [];
   const view: CacheStore = {
     name: `prefetched:${store.name}`,
-    get: (key) => prefetched.get(key),
+    get: (key) => {
+      const value = prefetched.get(key);
+      if (onCacheEvent !== undefined) quietlySync(() => onCacheEvent({ type: value === undefined ? 'miss' : 'hit', key }));
+      return value;
+    },
     set: (key, value) => {
       prefetched.set(key, value);
       writes.push([key, value]);

@@ -1,4 +1,4 @@
 export { fileCacheStore } from './file-store.js';
 export type { FileCacheStore, FileCacheStoreOptions } from './file-store.js';
 export { compressWithCache, resolveCacheStore, sha256Hex } from './compress.js';
-export type { CachedCompressOptions, NodeCacheOption } from './compress.js';
+export type { CacheEvent, CachedCompressOptions, NodeCacheOption } from './compress.js';

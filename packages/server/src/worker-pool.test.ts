@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CtxpressError } from '@ctxpress/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TimeoutError } from './http.js';
+import { CompressionWorkerPool } from './worker-pool.js';
+
+/** A stand-in worker: `{ body: { sleep: ms } }` blocks its thread, `{ body: { hang: true } }` never returns. */
+function fakeWorker(): URL {
+  const path = join(mkdtempSync(join(tmpdir(), 'ctxpress-pool-')), 'worker.mjs');
+  writeFileSync(
+    path,
+    `import { parentPort, threadId } from 'node:worker_threads';
+parentPort.on('message', (job) => {
+  const body = job.body ?? {};
+  if (body.hang) for (;;) {}
+  if (body.fail) return parentPort.postMessage({ id: job.id, ok: false, error: { code: 'INVALID_INPUT', message: 'bad' } });
+  if (body.sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, body.sleep);
+  parentPort.postMessage({ id: job.id, ok: true, value: { threadId }, hits: 1, misses: 2 });
+});
+`,
+  );
+  return pathToFileURL(path);
+}
+
+describe('CompressionWorkerPool', () => {
+  const pools: CompressionWorkerPool[] = [];
+  const make = (size: number): CompressionWorkerPool => {
+    const pool = new CompressionWorkerPool(size, fakeWorker());
+    pools.push(pool);
+    return pool;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
+  });
+
+  it('runs as many jobs at once as it has workers', async () => {
+    const pool = make(2);
+    await Promise.all([pool.run({ kind: 'compress', body: {} }, performance.now() + 5000), pool.run({ kind: 'compress', body: {} }, performance.now() + 5000)]);
+    const start = performance.now();
+    const replies = await Promise.all([0, 1].map(() => pool.run({ kind: 'compress', body: { sleep: 300 } }, performance.now() + 5000)));
+    const elapsed = performance.now() - start;
+    expect(elapsed).toBeLessThan(550);
+    expect(new Set(replies.map((reply) => (reply.value as { threadId: number }).threadId)).size).toBe(2);
+    expect(replies[0]).toMatchObject({ ok: true, hits: 1, misses: 2 });
+  });
+
+  it('terminates a stuck worker at the time limit and replaces it; the next job runs', async () => {
+    const pool = make(1);
+    const stuck = pool.run({ kind: 'compress', body: { hang: true } }, performance.now() + 200);
+    const behind = pool.run({ kind: 'compress', body: {} }, performance.now() + 5000);
+    await expect(stuck).rejects.toBeInstanceOf(TimeoutError);
+    await expect(behind).resolves.toMatchObject({ ok: true });
+    expect(pool.depth).toBe(0);
+  });
+
+  it('rejects a job still waiting at its deadline, and passes library errors on as CtxpressError', async () => {
+    const pool = make(1);
+    const busy = pool.run({ kind: 'compress', body: { sleep: 300 } }, performance.now() + 5000);
+    await expect(pool.run({ kind: 'compress', body: {} }, performance.now() + 50)).rejects.toThrow(/waited in the queue/);
+    await busy;
+    const failed = pool.run({ kind: 'compress', body: { fail: true } }, performance.now() + 5000);
+    await expect(failed).rejects.toBeInstanceOf(CtxpressError);
+    await expect(failed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
