@@ -2,6 +2,7 @@ import type { CompressOptions, Pipeline } from './options.js';
 import type { Budget, CompressInput, CompressionResult, PruneContext, ScoringContext, Segmentation, Source, Tokenizer, UnitDecision, UnitReport } from './types.js';
 import { CtxpressError } from './errors.js';
 import { keepPatterns } from './keep-patterns.js';
+import { checkCommonOptions } from './check-options.js';
 import { createSources } from './sources.js';
 import { buildScoringContext } from './scoring-context.js';
 import { combineScores } from './scorers/combine.js';
@@ -73,12 +74,6 @@ export function resolveBudget(budget: Budget | undefined, original: number): num
   return Math.floor(original / r);
 }
 
-function checkTokenizer(tokenizer: unknown): Tokenizer {
-  if (typeof tokenizer !== 'object' || tokenizer === null || typeof (tokenizer as Tokenizer).count !== 'function') {
-    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) } (in @ctxpress/node a name such as "o200k_base" also works).');
-  }
-  return tokenizer as Tokenizer;
-}
 
 
 function now(): number {
@@ -122,14 +117,8 @@ function pinMatches(segmentation: Segmentation, keep: readonly RegExp[]): Uint8A
  * result.text; // ≤ budget tokens, made only of spans of the input
  */
 export function compressSync(input: CompressInput, options: CompressOptions): CompressionResult {
-  if (typeof options !== 'object' || options === null) {
-    throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer, query? }.');
-  }
+  const tokenizer = checkCommonOptions(options);
   const t0 = now();
-  const tokenizer = checkTokenizer(options.tokenizer);
-  if (options.query !== undefined && typeof options.query !== 'string') {
-    throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
-  }
   const separator = options.separator ?? '\n';
   const documentSeparator = options.documentSeparator ?? '\n\n';
   if (typeof separator !== 'string' || typeof documentSeparator !== 'string') {

@@ -9,6 +9,7 @@
  */
 import { compressSync, resolveBudget } from '../compress.js';
 import { CtxpressError } from '../errors.js';
+import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
 import { aiSdkAdapter } from './ai-sdk.js';
 import { anthropicAdapter } from './anthropic.js';
@@ -39,11 +40,7 @@ interface Rendered {
 }
 
 function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; keepLastTurns: number; halfLife: number } {
-  if (typeof options !== 'object' || options === null) throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer }.');
-  const tokenizer = options.tokenizer;
-  if (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function') {
-    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) }.');
-  }
+  const tokenizer = checkCommonOptions(options);
   const keepLastTurns = options.keepLastTurns ?? 4;
   if (!Number.isInteger(keepLastTurns) || keepLastTurns < 0)
     throw new CtxpressError('INVALID_OPTION', `options.keepLastTurns must be a whole number ≥ 0, got ${JSON.stringify(keepLastTurns)}.`);
@@ -54,7 +51,6 @@ function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; kee
     throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk or auto, got ${JSON.stringify(options.format)}.`);
   }
   if (options.system !== undefined && typeof options.system !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.system must be a string.');
-  if (options.query !== undefined && typeof options.query !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.query must be a string.');
   return { tokenizer, keepLastTurns, halfLife };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Budget, Source, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
+import { checkCommonOptions } from '../check-options.js';
 import { resolveBudget } from '../compress.js';
 import { buildScoringContext } from '../scoring-context.js';
 import { bm25Scorer } from '../scorers/bm25-scorer.js';
@@ -104,15 +105,6 @@ function identifiers(text: string): Set<string> {
   return out;
 }
 
-function checkTokenizer(tokenizer: unknown): Tokenizer {
-  if (typeof tokenizer !== 'object' || tokenizer === null || typeof (tokenizer as Tokenizer).count !== 'function') {
-    throw new CtxpressError(
-      'INVALID_OPTION',
-      'options.tokenizer must be a Tokenizer { name, count(text) } (in @ctxpress/node a name such as "o200k_base" also works).',
-    );
-  }
-  return tokenizer as Tokenizer;
-}
 
 /** Normalises the input: a string becomes one file (`input` + the language's extension unknown → `language` option). */
 export function normalizeCodeFiles(input: readonly CodeFile[] | string, language: string | undefined): Array<{ path: string; text: string; language: string }> {
@@ -139,11 +131,8 @@ export function normalizeCodeFiles(input: readonly CodeFile[] | string, language
  * with the tokenizer and never exceeds the budget.
  */
 export function compressCodeSync(input: readonly CodeFile[] | string, options: CodeCompressOptions): CodeCompressionResult {
-  if (typeof options !== 'object' || options === null) throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer, query? }.');
+  const tokenizer = checkCommonOptions(options);
   const t0 = performance.now();
-  const tokenizer = checkTokenizer(options.tokenizer);
-  if (options.query !== undefined && typeof options.query !== 'string')
-    throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
   const beta = options.importanceBeta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0))
     throw new CtxpressError('INVALID_OPTION', `options.importanceBeta must be a number ≥ 0, got ${JSON.stringify(beta)}.`);

@@ -13,6 +13,7 @@
 import type { Budget, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
+import { checkCommonOptions } from '../check-options.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
@@ -488,16 +489,7 @@ function skeleton(node: Node): unknown {
  * JSON.parse(r.text); // always parses; long arrays folded, long strings truncated, low-value keys dropped
  */
 export function compressJson(input: string | unknown, options: JsonCompressionOptions): JsonCompressionResult {
-  if (typeof options !== 'object' || options === null) {
-    throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer, query? }.');
-  }
-  const tokenizer = options.tokenizer as Tokenizer | undefined;
-  if (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function') {
-    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) }.');
-  }
-  if (options.query !== undefined && typeof options.query !== 'string') {
-    throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
-  }
+  const tokenizer = checkCommonOptions(options);
   const keep = keepPatterns(options.keep, false);
   let value: unknown;
   let originalText: string;

@@ -17,6 +17,7 @@
 import type { Budget, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
+import { checkCommonOptions } from '../check-options.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
@@ -133,16 +134,7 @@ interface LogUnit {
  */
 export function compressLogs(text: string, options: LogCompressionOptions): LogCompressionResult {
   if (typeof text !== 'string') throw new CtxpressError('INVALID_INPUT', `compressLogs: the input must be a string, got ${typeof text}.`);
-  if (typeof options !== 'object' || options === null) {
-    throw new CtxpressError('INVALID_OPTION', 'options are required: { budget, tokenizer, query? }.');
-  }
-  const tokenizer = options.tokenizer as Tokenizer | undefined;
-  if (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function') {
-    throw new CtxpressError('INVALID_OPTION', 'options.tokenizer must be a Tokenizer { name, count(text) }.');
-  }
-  if (options.query !== undefined && typeof options.query !== 'string') {
-    throw new CtxpressError('INVALID_OPTION', `options.query must be a string, got ${typeof options.query}.`);
-  }
+  const tokenizer = checkCommonOptions(options);
   const keep = keepPatterns(options.keep, false);
   const original = tokenizer.count(text);
   const budget = resolveBudget(options.budget, original);
