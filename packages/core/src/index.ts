@@ -110,7 +110,7 @@ export { compressToolOutput, detectContentType } from './content-type.js';
 export type { ContentType, ToolOutputOptions, ToolOutputResult } from './content-type.js';
 
 // chat / agent-history compression
-export { compressChat, countChatTokens, detectChatFormat, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './chat/index.js';
+export { compressChat, chatCacheKeys, countChatTokens, detectChatFormat, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './chat/index.js';
 export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat } from './chat/index.js';
 
 // segment cache

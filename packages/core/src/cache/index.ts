@@ -8,5 +8,6 @@ export { hash128 } from './hash.js';
 export { SEGMENT_CACHE_SCHEMA, segmentCacheKeys, segmenterCacheId } from './segment-cache.js';
 export type { SegmentCacheOptions, SegmentCacheKeys } from './segment-cache.js';
 export { segmentCacheKeysFor } from './keys.js';
+export { cachedCounter, countCacheKey, countCacheKeys, COUNT_CACHE_MIN_CHARS } from './count-cache.js';
 export { runCacheStoreContract } from './contract.js';
 export type { CacheStoreContractOptions } from './contract.js';

@@ -13,8 +13,11 @@ import { checksum32, hash128 } from './hash.js';
 import { getSync, setQuietly } from './store.js';
 import type { CacheStore } from './store.js';
 
-/** Bump when the meaning of a cached entry changes (segmenter, term extraction or encoding). Part of every key. */
-export const SEGMENT_CACHE_SCHEMA = 1;
+/**
+ * Bump when the meaning of a cached entry changes (segmenter, term extraction, encoding or key derivation). Part of
+ * every key. Keys hash a text's own hash with the settings, so a caller's memoised `hash` hashes each text once.
+ */
+export const SEGMENT_CACHE_SCHEMA = 2;
 
 /** `compressSync`'s `cache` option. */
 export interface SegmentCacheOptions {
@@ -62,7 +65,7 @@ export function segmenterCacheId(segmenter: Segmenter, isDefault: boolean): stri
 }
 
 export function sourceCacheKey(hash: (text: string) => string, segmenterId: string, source: Source): string {
-  return `cx${SEGMENT_CACHE_SCHEMA}:s:${hash(`${SEGMENT_CACHE_SCHEMA}\u0000${segmenterId}\u0000${source.format}\u0000${source.titleLength}\u0000${source.text}`)}`;
+  return `cx${SEGMENT_CACHE_SCHEMA}:s:${hash(`${SEGMENT_CACHE_SCHEMA}\u0000${segmenterId}\u0000${source.format}\u0000${source.titleLength}\u0000${hash(source.text)}`)}`;
 }
 
 export function countsCacheKey(hash: (text: string) => string, tokenizer: Tokenizer, documentSeparator: string, nonEmptySourceKeys: readonly string[]): string {

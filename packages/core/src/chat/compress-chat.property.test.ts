@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { wordTokenizer } from '../testing/index.js';
 import { isCtxpressError } from '../errors.js';
-import { compressChat, MESSAGE_OVERHEAD } from './compress-chat.js';
+import { chatCacheKeys, compressChat, MESSAGE_OVERHEAD } from './compress-chat.js';
+import { memoryCacheStore } from '../cache/store.js';
 import type { ChatFormat } from './types.js';
 
 const tokenizer = wordTokenizer();
@@ -313,6 +314,84 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
         expect(rb.messages.slice(0, end)).toEqual(ra.messages.slice(0, end));
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('compressChat with a cache', () => {
+  it('gives the same output as without, turn after turn of a growing conversation, reading only keys chatCacheKeys names', () => {
+    fc.assert(
+      fc.property(
+        conversationArb,
+        fc.constantFrom('openai', 'anthropic', 'ai-sdk') as fc.Arbitrary<ChatFormat>,
+        fc.integer({ min: 2, max: 6 }),
+        fc.boolean(),
+        (c, format, ratio, prefixStable) => {
+          const store = memoryCacheStore();
+          const read: string[] = [];
+          const spy = { name: 'spy', get: (key: string) => (read.push(key), store.get(key)), set: (key: string, value: Uint8Array) => store.set(key, value) };
+          for (let t = 1; t <= c.turns.length; t++) {
+            const { messages, system } = render({ system: c.system, turns: c.turns.slice(0, t) }, format);
+            const options = { budget: { ratio }, tokenizer, keepLastTurns: 1, prefixStable, ...(system === undefined ? {} : { system }) };
+            let plain: unknown;
+            try {
+              plain = compressChat(messages, options);
+            } catch (error) {
+              plain = isCtxpressError(error) ? error.code : error;
+            }
+            read.length = 0;
+            let cached: unknown;
+            try {
+              cached = compressChat(messages, { ...options, cache: { store: spy } });
+            } catch (error) {
+              cached = isCtxpressError(error) ? error.code : error;
+            }
+            expect(cached).toEqual(plain);
+            const named = new Set(chatCacheKeys(messages, options));
+            for (const key of read) expect(named.has(key)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reuses the earlier turns: a conversation that grew by a turn only adds entries for the new messages', () => {
+    const long = (k: number): string =>
+      Array.from({ length: 12 }, (_, j) => `Sentence ${j} of message ${k} talks about the rover battery and budget number ${k * 100 + j}.`).join(' ');
+    const history: Array<{ role: string; content: string }> = [{ role: 'system', content: 'You help.' }];
+    const store = memoryCacheStore();
+    let found = 0;
+    let looked = 0;
+    const spy = {
+      name: 'spy',
+      get: (key: string) => {
+        looked++;
+        const v = store.get(key);
+        if (v !== undefined) found++;
+        return v;
+      },
+      set: (key: string, value: Uint8Array) => store.set(key, value),
+    };
+    for (let t = 0; t < 8; t++) {
+      history.push({ role: 'user', content: long(2 * t) }, { role: 'assistant', content: long(2 * t + 1) });
+      found = 0;
+      looked = 0;
+      const options = { budget: { tokens: 700 }, tokenizer, keepLastTurns: 1 };
+      const cached = compressChat(history, { ...options, cache: { store: spy } });
+      expect(cached).toEqual(compressChat(history, options));
+      // every message but the two new ones has its count cached by now
+      if (t > 0) expect(found).toBeGreaterThanOrEqual(2 * t);
+      expect(looked).toBeGreaterThan(found - 1);
+    }
+    const size = store.size;
+    compressChat(history, { budget: { tokens: 700 }, tokenizer, keepLastTurns: 1, cache: { store } });
+    expect(store.size).toBe(size); // the same call again computes nothing new
+  });
+
+  it('rejects a malformed cache option with INVALID_OPTION', () => {
+    expect(() => compressChat([{ role: 'user', content: 'hi' }], { budget: { ratio: 2 }, tokenizer, cache: { store: {} } as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
   });
 });

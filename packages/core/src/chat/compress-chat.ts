@@ -8,6 +8,10 @@
  * @module
  */
 import { compressSync, resolveBudget } from '../compress.js';
+import { cachedCounter, countCacheKeys } from '../cache/count-cache.js';
+import { hash128 } from '../cache/hash.js';
+import { segmentCacheKeysFor } from '../cache/keys.js';
+import { checkCacheOptions } from '../cache/segment-cache.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
@@ -17,6 +21,7 @@ import { detectChatFormat } from './detect.js';
 import { openaiAdapter } from './openai.js';
 import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
 import { rebuildMessage } from './shared.js';
+import { bagCacheKeys, cachedBags } from './bag-cache.js';
 import { analyseChat } from './structure.js';
 import type { ChatAdapter, ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, TextSlot } from './types.js';
 
@@ -51,6 +56,7 @@ function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; kee
     throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk or auto, got ${JSON.stringify(options.format)}.`);
   }
   if (options.system !== undefined && typeof options.system !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.system must be a string.');
+  if (options.cache !== undefined) checkCacheOptions(options.cache);
   return { tokenizer, keepLastTurns, halfLife };
 }
 
@@ -72,6 +78,37 @@ export function countChatTokens(messages: readonly unknown[], options: Pick<Chat
 }
 
 /**
+ * Every cache key `compressChat(messages, { ...options, cache: { store, hash } })` may read, so an async front door can
+ * prefetch them from a slow store (as `@ctxpress/node` does). Invalid input throws as `compressChat` would.
+ */
+export function chatCacheKeys(
+  messages: readonly unknown[],
+  options: Pick<ChatCompressOptions, 'tokenizer' | 'format' | 'system'>,
+  hash: (text: string) => string = hash128,
+): string[] {
+  const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
+  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
+  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
+  const parsed = ADAPTERS[format].parse(messages);
+  const texts: string[] = options.system === undefined ? [] : [options.system];
+  const keys = new Set<string>();
+  for (const m of parsed) {
+    for (const s of m.slots) {
+      texts.push(s.text);
+      // a slot that is cut runs compressSync on its text alone: its segment entries
+      if (!s.atomic && s.text.length > 0) {
+        const segment = segmentCacheKeysFor(s.text, { tokenizer }, hash);
+        if (segment !== undefined) for (const key of [...segment.sourceKeys, segment.countsKey]) keys.add(key);
+      }
+    }
+    for (const c of m.calls) texts.push(c.args);
+  }
+  for (const key of countCacheKeys(hash, tokenizer, texts)) keys.add(key);
+  for (const key of bagCacheKeys(hash, parsed)) keys.add(key);
+  return [...keys];
+}
+
+/**
  * Compresses `messages` (OpenAI, Anthropic or AI SDK format) to the budget. The system prompt and the last
  * `keepLastTurns` turns are pinned; older messages are kept, cut extractively (query-aware), replaced by a one-line
  * placeholder or dropped; tool calls are never changed; the output is a valid request in the input's format.
@@ -86,10 +123,12 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   const structure = analyseChat(parsed, format, keepLastTurns);
   const n = parsed.length;
 
-  const slotTokens = parsed.map((m) => m.slots.map((s) => tokenizer.count(s.text)));
-  const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + tokenizer.count(c.args), MESSAGE_OVERHEAD));
+  // whole-text counts come from the cache when there is one (a conversation that grew by a turn recounts that turn)
+  const count = cachedCounter(tokenizer, options.cache);
+  const slotTokens = parsed.map((m) => m.slots.map((s) => count(s.text)));
+  const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + count(c.args), MESSAGE_OVERHEAD));
   const full = parsed.map((_, i) => overhead[i]! + slotTokens[i]!.reduce((a, b) => a + b, 0));
-  const systemTokens = options.system !== undefined ? tokenizer.count(options.system) + MESSAGE_OVERHEAD : 0;
+  const systemTokens = options.system !== undefined ? count(options.system) + MESSAGE_OVERHEAD : 0;
   const original = full.reduce((a, b) => a + b, systemTokens);
   const budget = resolveBudget(options.budget, original);
   const roleOf = (i: number): string => {
@@ -126,12 +165,14 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
           .join('\n'));
 
   // --- rendering a message at a fidelity (cached) ---
-  const cache = new Map<string, Rendered>();
+  const rendered = new Map<string, Rendered>();
+  /** Exact counts of texts `compressSync` returned (its result recounts the rendered text), so they are not counted again. */
+  const compressedCounts = new Map<string, number>();
   const tokensOf = (i: number, texts: readonly (string | null)[]): number => {
     let t = overhead[i]!;
     texts.forEach((text, k) => {
       if (text === null) return;
-      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : tokenizer.count(text);
+      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : (compressedCounts.get(text) ?? tokenizer.count(text));
     });
     return t;
   };
@@ -157,7 +198,7 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   };
   const render = (i: number, entry: PlanEntry): Rendered => {
     const key = `${i}:${entry.fidelity}:${entry.factor}`;
-    const hit = cache.get(key);
+    const hit = rendered.get(key);
     if (hit) return hit;
     const m = parsed[i]!;
     let texts: (string | null)[] = m.slots.map((s) => s.text);
@@ -174,7 +215,14 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
           const target = Math.max(1, Math.floor(t * factor));
           if (target >= t) return s.text;
           try {
-            return compressSync(s.text, { budget: { tokens: target }, tokenizer, ...(q ? { query: q } : {}) }).text;
+            const result = compressSync(s.text, {
+              budget: { tokens: target },
+              tokenizer,
+              ...(q ? { query: q } : {}),
+              ...(options.cache === undefined ? {} : { cache: options.cache }),
+            });
+            compressedCounts.set(result.text, result.tokens.compressed);
+            return result.text;
           } catch {
             return '';
           }
@@ -189,9 +237,9 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
         stubOwners(i, texts, (owner) => emptyOwners.has(owner));
       }
     }
-    const rendered = { texts, tokens: tokensOf(i, texts) };
-    cache.set(key, rendered);
-    return rendered;
+    const made = { texts, tokens: tokensOf(i, texts) };
+    rendered.set(key, made);
+    return made;
   };
   const planTokens = (plan: readonly PlanEntry[]): number => plan.reduce((sum, p, i) => sum + (p.fidelity === 'dropped' ? 0 : render(i, p).tokens), 0);
   const limit = budget - systemTokens;
@@ -214,7 +262,10 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   let plan: PlanEntry[] | undefined;
   if (options.prefixStable === true) plan = prefixStablePlan(limit, parsed, structure, costs, fits);
   else {
-    const values = messageValues(parsed, structure, query, halfLife);
+    const values =
+      options.cache === undefined
+        ? messageValues(parsed, structure, query, halfLife)
+        : messageValues(parsed, structure, query, halfLife, cachedBags(options.cache));
     plan = relevancePlan(limit, values, parsed, structure, costs, fits);
   }
   if (plan === undefined || !fits(plan)) plan = thresholdPlan(Number.POSITIVE_INFINITY, new Float64Array(n), parsed, structure);

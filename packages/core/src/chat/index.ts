@@ -12,6 +12,6 @@
  * `[tool result from search_docs omitted: 1,234 tokens]` or `[user message omitted: 56 tokens]`.
  * @module
  */
-export { compressChat, countChatTokens, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './compress-chat.js';
+export { compressChat, chatCacheKeys, countChatTokens, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './compress-chat.js';
 export { detectChatFormat } from './detect.js';
 export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat } from './types.js';

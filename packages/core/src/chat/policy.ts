@@ -21,7 +21,7 @@
  * because plain-text conversations look the same in all).
  * @module
  */
-import { terms } from '../text/terms.js';
+import { forEachTerm, terms } from '../text/terms.js';
 import type { ChatFidelity, ChatMessage } from './types.js';
 import type { ChatStructure } from './structure.js';
 
@@ -45,6 +45,7 @@ export interface PlanEntry {
 
 /** The text of a message that is scored: its text slots, tool names and call arguments. */
 export function messageText(m: ChatMessage): string {
+  if (m.slots.length === 1 && m.calls.length === 0) return m.slots[0]!.text;
   const parts = m.slots.map((s) => s.text);
   for (const c of m.calls) parts.push(c.name, c.args);
   return parts.join('\n');
@@ -54,42 +55,85 @@ export function isImportant(m: ChatMessage): boolean {
   return m.slots.some((s) => s.error === true || (s.kind === 'text' && IMPORTANT.test(s.text)));
 }
 
-/** BM25 (k1 1.2, b 0.75) of each message against the query, max-normalised to [0, 1]. */
-export function relevance(messages: readonly ChatMessage[], query: string): Float64Array {
+/** A message's terms as BM25 needs them: the number of term occurrences, and the count of any term. */
+export interface TermBag {
+  readonly length: number;
+  count(term: string): number;
+}
+
+/** Distinct terms with their counts, in order of first appearance, and the number of occurrences. */
+export function termCounts(text: string): { readonly length: number; readonly counts: ReadonlyMap<string, number> } {
+  const counts = new Map<string, number>();
+  let length = 0;
+  forEachTerm(text, 0, text.length, (t) => {
+    length++;
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  });
+  return { length, counts };
+}
+
+/** The term bag of a text. */
+export function termBag(text: string): TermBag {
+  const { length, counts } = termCounts(text);
+  return { length, count: (term) => counts.get(term) ?? 0 };
+}
+
+/** The bag of a message's scored text (see `messageText`). */
+export const messageBag = (m: ChatMessage): TermBag => termBag(messageText(m));
+
+/**
+ * BM25 (k1 1.2, b 0.75) of each message against the query, max-normalised to [0, 1]. `bagOf` may return cached bags
+ * (compressChat's cache); the scores only depend on the bags.
+ */
+export function relevance(messages: readonly ChatMessage[], query: string, bagOf: (m: ChatMessage) => TermBag = messageBag): Float64Array {
   const n = messages.length;
   const out = new Float64Array(n);
   const queryTerms = [...new Set(terms(query))];
   if (queryTerms.length === 0 || n === 0) return out;
-  const docs = messages.map((m) => terms(messageText(m)));
-  const df = new Map<string, number>();
+  const q = queryTerms.length;
+  // per message, the count of each query term (0 when absent); the document frequency of each query term
+  const tf = new Float64Array(n * q);
+  const lengths = new Float64Array(n);
+  const df = new Float64Array(q);
   let total = 0;
-  for (const d of docs) {
-    total += d.length;
-    for (const t of new Set(d)) df.set(t, (df.get(t) ?? 0) + 1);
+  for (let i = 0; i < n; i++) {
+    const bag = bagOf(messages[i]!);
+    lengths[i] = bag.length;
+    total += bag.length;
+    for (let k = 0; k < q; k++) {
+      const c = bag.count(queryTerms[k]!);
+      if (c === 0) continue;
+      tf[i * q + k] = c;
+      df[k] = df[k]! + 1;
+    }
   }
   const avg = total / n || 1;
   let max = 0;
-  docs.forEach((d, i) => {
-    const tf = new Map<string, number>();
-    for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
+  for (let i = 0; i < n; i++) {
     let score = 0;
-    for (const q of queryTerms) {
-      const f = tf.get(q);
-      if (f === undefined) continue;
-      const dq = df.get(q) ?? 0;
+    for (let k = 0; k < q; k++) {
+      const f = tf[i * q + k]!;
+      if (f === 0) continue;
+      const dq = df[k]!;
       const idf = Math.log(1 + (n - dq + 0.5) / (dq + 0.5));
-      score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * d.length) / avg));
+      score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * lengths[i]!) / avg));
     }
     out[i] = score;
     if (score > max) max = score;
-  });
+  }
   if (max > 0) for (let i = 0; i < n; i++) out[i] = out[i]! / max;
   return out;
 }
 
 /** The value of every message (pinned ones included; they are not ranked). */
-export function messageValues(messages: readonly ChatMessage[], structure: ChatStructure, query: string, halfLife: number): Float64Array {
-  const rel = relevance(messages, query);
+export function messageValues(
+  messages: readonly ChatMessage[],
+  structure: ChatStructure,
+  query: string,
+  halfLife: number,
+  bagOf: (m: ChatMessage) => TermBag = messageBag,
+): Float64Array {
+  const rel = relevance(messages, query, bagOf);
   const n = messages.length;
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Budget, Tokenizer } from '../types.js';
+import type { SegmentCacheOptions } from '../cache/segment-cache.js';
 
 /** The message formats `compressChat` reads and writes. */
 export type ChatFormat = 'openai' | 'anthropic' | 'ai-sdk';
@@ -31,6 +32,12 @@ export interface ChatCompressOptions {
    * the conversation grows and provider prompt caches keep hitting.
    */
   readonly prefixStable?: boolean;
+  /**
+   * Segment cache (`{ store, hash? }`, a store whose `get` answers synchronously): whole-message token counts and the
+   * per-message work of cutting older messages are reused across calls, so a conversation that grew by one turn costs
+   * about that turn. Outputs are identical with and without it.
+   */
+  readonly cache?: SegmentCacheOptions;
 }
 
 export interface ChatDecision {
