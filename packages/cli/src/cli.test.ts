@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort, redisCommand, skipRedisTests, startRedisServer } from '../../node/src/testing/redis-server.js';
 import { type CliIo, runCli } from './cli.js';
 
 const SAMPLE = fileURLToPath(new URL('../samples/sample.md', import.meta.url));
@@ -126,6 +127,32 @@ describe('ctxpress compress', () => {
     expect(withoutTimings(warm.stdout)).toEqual(withoutTimings(warmPlain.stdout));
   });
 
+  it.skipIf(skipRedisTests())('--cache redis://… shares per-document work through Redis; a Redis that is down only costs a note on stderr', async () => {
+    const redis = await startRedisServer(); // fails with "apt-get install -y redis-server" when it is missing
+    try {
+      const withoutTimings = (stdout: string): unknown => {
+        const { timings, ...rest } = JSON.parse(stdout) as { timings?: unknown };
+        void timings;
+        return rest;
+      };
+      const argv = ['compress', SAMPLE, '--query', QUESTION, '--ratio', '4', '--format', 'json'];
+      const plain = await cli(argv);
+      const cold = await cli([...argv, '--cache', redis.url]);
+      expect(cold.code).toBe(0);
+      expect(cold.stderr).toBe('');
+      expect(withoutTimings(cold.stdout)).toEqual(withoutTimings(plain.stdout));
+      expect(Number((await redisCommand(redis.port, ['DBSIZE']))?.slice(1))).toBeGreaterThan(0);
+      const warm = await cli([...argv, '--cache', redis.url]);
+      expect(withoutTimings(warm.stdout)).toEqual(withoutTimings(plain.stdout));
+      const down = await cli([...argv, '--cache', `redis://127.0.0.1:${await freePort()}`]);
+      expect(down.code).toBe(0);
+      expect(withoutTimings(down.stdout)).toEqual(withoutTimings(plain.stdout));
+      expect(down.stderr).toMatch(/^ctxpress: cache: .*ECONNREFUSED.*\(compressing without it\)\n$/);
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('--documents reads a JSON array; titles count in the offsets', async () => {
     const dir = tempDir();
     const path = join(dir, 'docs.json');
@@ -204,7 +231,7 @@ describe('ctxpress compress', () => {
       [['compress', '--tokens', '5', '--input-format', 'html'], /Allowed choices are auto, text, markdown, chat, json, logs, code/],
       [['compress', '--tokens', '5', '--keep', '/(/'], /invalid regular expression/],
       [['compress', 'a.md', '--documents', 'd.json', '--tokens', '5'], /FILE arguments or --documents/],
-      [['compress', '--tokens', '5', '--cache', 'redis://localhost:6379'], /Redis is not supported yet/],
+      [['compress', '--tokens', '5', '--cache', 'redis://'], /--cache: not a Redis URL/],
       [['compress', '--tokens', '5', '--cache', 'memory'], /--cache takes a directory/],
       [['compres'], /unknown command 'compres'/],
       [['batch'], /missing required argument 'input'/],

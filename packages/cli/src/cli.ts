@@ -123,7 +123,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--separator <s>', 'between non-adjacent kept spans of one source (default "\\n"; \\n and \\t are understood)')
     .option('--prune <fraction>', 'also delete up to this fraction of the words inside kept sentences, in (0, 1)', numberOption(parseFraction, 'a number between 0 and 1'))
     .option('--explain', 'show the source with dropped text struck through, then a summary (with --format json: add per-unit scores)')
-    .option('--cache <dir>', 'reuse per-document work across runs from this directory (text, markdown and documents; same output)')
+    .option('--cache <dir|redis-url>', 'reuse per-document work across runs from this directory or a redis:// URL (text, markdown and documents; same output)')
     .addHelpText(
       'after',
       [
@@ -168,7 +168,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--budget-tokens <n>', 'default proxy budget in tokens', numberOption(parseTokenCount, 'a positive integer'))
     .option('--budget-ratio <r>', 'default proxy budget as a ratio (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
     .addOption(new Option('--fail-mode <mode>', 'when compression fails: open forwards the original request, closed answers 502').choices(['open', 'closed']))
-    .option('--cache <memory|dir>', 'segment cache of /v1/compress: memory (in-process LRU) or a directory (on disk)')
+    .option('--cache <memory|dir|redis-url>', 'segment cache of /v1/compress: memory (in-process LRU), a directory (on disk) or a redis:// URL (shared by instances)')
     .option('--workers <n>', 'compression worker threads (default: available cores; 0 compresses on the event loop)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 1024 ? Number(text) : undefined), 'an integer 0-1024'))
     .option('--quiet', 'no access log on stderr')
     .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));

@@ -33,7 +33,7 @@ export type { CompressInput, CompressionResult, DocumentInput, Span, Tokenizer, 
 
 /**
  * `compress()` options: as in @ctxpress/core, but the tokenizer may be a name (default o200k_base), and `cache` may be
- * `'memory'`, `{ directory }` (an on-disk store) or any `CacheStore`.
+ * `'memory'`, `{ directory }` (an on-disk store), a `redis://` / `rediss://` URL (a shared Redis store) or any `CacheStore`.
  */
 export type NodeCompressOptions = CachedCompressOptions;
 
@@ -55,12 +55,22 @@ export async function compress(input: CompressInput, options: NodeCompressOption
 export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
 export type { ContentType, JsonCompressionResult, LogCompressionResult, ToolOutputResult, ChatCompressionResult, ChatDecision, ChatFormat } from '@ctxpress/core';
 export { compressToolOutput, compressJson, compressLogs, compressChat, resolveTokenizer } from './structured.js';
-export type { WithNamedTokenizer } from './structured.js';
+export type { WithNamedTokenizer, NodeChatCompressOptions } from './structured.js';
 export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseErrors } from './code/index.js';
 export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
-export { fileCacheStore, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
-export type { FileCacheStore, FileCacheStoreOptions, CacheEvent, CachedCompressOptions, NodeCacheOption } from './cache/index.js';
+export { fileCacheStore, redisCacheStore, isRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
+export type {
+  FileCacheStore,
+  FileCacheStoreOptions,
+  RedisCacheStore,
+  RedisCacheStoreOptions,
+  RedisCacheStoreUrlOptions,
+  RedisCacheStoreClientOptions,
+  CacheEvent,
+  CachedCompressOptions,
+  NodeCacheOption,
+} from './cache/index.js';
 export { memoryCacheStore } from '@ctxpress/core';
 export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';

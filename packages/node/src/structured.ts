@@ -16,6 +16,8 @@ import type {
   ToolOutputResult,
 } from '@ctxpress/core';
 import { getTokenizer } from './tokenizers/registry.js';
+import { resolveCacheStore, sha256Hex, type NodeCacheOption } from './cache/compress.js';
+import { memoHash, prefetch, type CacheEvent } from './cache/prefetch.js';
 
 /** Options of a core compressor, with the tokenizer given by name (default o200k_base) or as an object. */
 export type WithNamedTokenizer<T> = Omit<T, 'tokenizer'> & { readonly tokenizer?: string | Tokenizer };
@@ -40,7 +42,33 @@ export async function compressLogs(text: string, options: WithNamedTokenizer<Log
   return core.compressLogs(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
-/** Compresses a chat / agent history (OpenAI, Anthropic or AI SDK messages) into a valid request of the same format. */
-export async function compressChat(messages: readonly unknown[], options: WithNamedTokenizer<ChatCompressOptions>): Promise<ChatCompressionResult> {
-  return core.compressChat(messages as unknown[], { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
+/** `compressChat`'s options in @ctxpress/node: the tokenizer by name, and any cache store (as for `compress`). */
+export type NodeChatCompressOptions = Omit<WithNamedTokenizer<ChatCompressOptions>, 'cache'> & {
+  /** `'memory'`, `{ directory }`, a `redis://` URL or a store: message counts and per-message work are reused across calls. */
+  readonly cache?: NodeCacheOption | undefined;
+  /** Called for every cache lookup (for metrics); never changes the result. */
+  readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;
+};
+
+/**
+ * Compresses a chat / agent history (OpenAI, Anthropic or AI SDK messages) into a valid request of the same format.
+ * With `cache`, a conversation that grew by a turn reuses the counts and cut messages of the previous call; outputs are
+ * identical with and without it.
+ */
+export async function compressChat(messages: readonly unknown[], options: NodeChatCompressOptions): Promise<ChatCompressionResult> {
+  const { cache, onCacheEvent, ...rest } = options;
+  const base: ChatCompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
+  if (cache === undefined) return core.compressChat(messages as unknown[], base);
+  const store = resolveCacheStore(cache);
+  const hash = memoHash(sha256Hex);
+  let keys: string[];
+  try {
+    keys = core.chatCacheKeys(messages, base, hash);
+  } catch {
+    return core.compressChat(messages as unknown[], base); // invalid input: the core reports it
+  }
+  const { view, flush } = await prefetch(store, keys, onCacheEvent);
+  const result = core.compressChat(messages as unknown[], { ...base, cache: { store: view, hash } });
+  await flush();
+  return result;
 }

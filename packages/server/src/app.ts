@@ -10,6 +10,7 @@ import { planCompress, type AnyResult } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import { CompressionQueue, errorResponse, failureReason, HttpError, parseJsonBody, readBody, responseForError, TimeoutError, withTimeLimit } from './http.js';
 import { Metrics } from './metrics.js';
+import { playgroundHandler } from './playground/page.js';
 import { proxyRequest, type ChatCompressor } from './proxy.js';
 import { CompressionWorkerPool } from './worker-pool.js';
 
@@ -21,7 +22,7 @@ export function warmApp(app: Hono): void {
   starters.get(app)?.();
 }
 
-/** Stops what an app started (its worker threads). Idle workers never keep the process alive, so this is optional. */
+/** Stops what an app started (its worker threads, its Redis connection). Neither keeps the process alive when idle, so this is optional. */
 export async function closeApp(app: Hono): Promise<void> {
   await closers.get(app)?.();
 }
@@ -68,7 +69,7 @@ function callerKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() || undefined;
 }
 
-const ROUTES = ['/healthz', '/metrics', '/v1/compress', '/v1/chat/completions', '/v1/messages'];
+const ROUTES = ['/', '/healthz', '/metrics', '/v1/compress', '/v1/chat/completions', '/v1/messages'];
 
 /**
  * Builds the service.
@@ -83,10 +84,14 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const compressChat: ChatCompressor =
     options.compressChat ?? (async (messages, chatOptions) => (await import('@ctxpress/node')).compressChat(messages, chatOptions));
   const keyDigests = resolved.apiKeys.map(digest);
-  // The segment cache of /v1/compress: one memory store per app, or an on-disk store per directory.
+  // The segment cache of /v1/compress: one memory store per app, an on-disk store per directory, or one Redis store
+  // per app (closed by closeApp).
   let memoryStore: Promise<CacheStore> | undefined;
+  let redisStore: Promise<CacheStore> | undefined;
   const cache = async (): Promise<NodeCacheOption | undefined> => {
     if (resolved.cache === undefined) return undefined;
+    const url = resolved.cache;
+    if (/^rediss?:\/\//i.test(url)) return (redisStore ??= import('@ctxpress/node').then((node) => node.redisCacheStore({ url })));
     const limit = resolved.cacheMaxBytes === undefined ? {} : { maxBytes: resolved.cacheMaxBytes };
     if (resolved.cache === 'memory') {
       return (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: resolved.cacheMaxBytes ?? 256 * 1024 * 1024 })));
@@ -115,6 +120,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     closers.set(app, () => pool.close());
     starters.set(app, () => pool.start());
   }
+  const closePool = closers.get(app);
+  closers.set(app, async () => void (await Promise.all([closePool?.(), redisStore?.then((store) => store.close?.())])));
 
   // Metrics and access log around everything; the route label is the pattern, or "unmatched".
   app.use('*', async (c, next) => {
@@ -126,9 +133,10 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     options.log?.({ method: c.req.method, route, status: c.res.status, ms: Math.round(ms * 10) / 10 });
   });
 
-  // API keys: every route but /healthz and /metrics.
+  // API keys: every route but /healthz, /metrics and the playground page (GET/HEAD /; it sends the key it is given).
   app.use('*', async (c, next) => {
-    if (keyDigests.length === 0 || c.req.path === '/healthz' || c.req.path === '/metrics') return next();
+    const page = c.req.path === '/' && (c.req.method === 'GET' || c.req.method === 'HEAD');
+    if (keyDigests.length === 0 || page || c.req.path === '/healthz' || c.req.path === '/metrics') return next();
     const key = callerKey(c.req.raw.headers);
     const given = key === undefined ? undefined : digest(key);
     if (given === undefined || !keyDigests.some((expected) => timingSafeEqual(expected, given))) {
@@ -139,6 +147,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     return next();
   });
 
+  app.get('/', playgroundHandler({ apiKeyRequired: keyDigests.length > 0 }));
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/metrics', () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
 

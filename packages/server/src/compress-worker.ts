@@ -10,10 +10,22 @@ import { planCompress } from './compress-request.js';
 import type { WorkerJob, WorkerReply } from './worker-pool.js';
 
 let memoryStore: Promise<CacheStore> | undefined;
+/** One Redis store per worker and URL; its connection ends with the worker (terminate closes its sockets). */
+const redisStores = new Map<string, Promise<CacheStore>>();
 
 function cacheOf(job: Extract<WorkerJob, { kind: 'compress' }>): (() => Promise<NodeCacheOption | undefined>) | undefined {
   const cache = job.cache;
   if (cache === undefined) return undefined;
+  if (/^rediss?:\/\//i.test(cache)) {
+    return () => {
+      let store = redisStores.get(cache);
+      if (store === undefined) {
+        store = import('@ctxpress/node').then((node) => node.redisCacheStore({ url: cache }));
+        redisStores.set(cache, store);
+      }
+      return store;
+    };
+  }
   if (cache === 'memory') {
     return () => (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: job.cacheMaxBytes ?? 256 * 1024 * 1024 })));
   }

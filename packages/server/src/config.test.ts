@@ -83,7 +83,7 @@ describe('upstreamUrl', () => {
     ['https://gateway.example/openai', 'https://gateway.example/openai/v1/chat/completions?x=1'],
   ])('%s', (base, expected) => expect(upstreamUrl(base, incoming)).toBe(expected));
 
-  it('takes a segment cache: memory or a directory, from a flag, CTXPRESS_CACHE or the config file; Redis is a clear error', async () => {
+  it('takes a segment cache: memory, a directory or a Redis URL, from a flag, CTXPRESS_CACHE or the config file', async () => {
     expect(resolveConfig({ cache: 'memory' }).cache).toBe('memory');
     expect(resolveConfig({ cache: 'memory', cacheMaxBytes: '1048576' })).toMatchObject({ cache: 'memory', cacheMaxBytes: 1_048_576 });
     expect((await loadConfig({ env: { CTXPRESS_CACHE: '/tmp/ctxpress-cache' } })).cache).toBe('/tmp/ctxpress-cache');
@@ -92,12 +92,41 @@ describe('upstreamUrl', () => {
     writeFileSync(file, JSON.stringify({ cache: '.cache-dir' }));
     expect((await loadConfig({ file, flags: {} })).cache).toBe('.cache-dir');
     expect((await loadConfig({ file, flags: { cache: 'memory' } })).cache).toBe('memory');
-    expect(() => resolveConfig({ cache: 'redis://localhost:6379' })).toThrow(/Redis is not supported yet/);
-    await expect(loadConfig({ env: { CTXPRESS_CACHE: 'rediss://h:6380' } })).rejects.toThrow(/^CTXPRESS_CACHE: Redis is not supported yet/);
     expect(() => resolveConfig({ cache: 'memcached://x' })).toThrow(ConfigError);
     expect(() => resolveConfig({ cacheMaxBytes: 10 })).toThrow(/only applies with a cache/);
     // A resolved config resolves to itself (createApp re-validates what startServer resolved).
     const resolved = resolveConfig({ cache: 'memory', cacheMaxBytes: 5 });
+    expect(resolveConfig(resolved)).toEqual(resolved);
+  });
+
+  it('takes a redis:// or rediss:// cache URL from a flag, CTXPRESS_CACHE or the config file; cacheMaxBytes does not apply to it', async () => {
+    expect(resolveConfig({ cache: 'redis://localhost:6379' }).cache).toBe('redis://localhost:6379');
+    expect(resolveConfig({ cache: 'redis://:secret@10.0.0.5:6379/2' }).cache).toBe('redis://:secret@10.0.0.5:6379/2');
+    expect((await loadConfig({ env: { CTXPRESS_CACHE: 'rediss://h:6380' } })).cache).toBe('rediss://h:6380');
+    const dir = mkdtempSync(join(tmpdir(), 'ctxpress-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ cache: 'redis://cache.internal:6379' }));
+    expect((await loadConfig({ file })).cache).toBe('redis://cache.internal:6379');
+    expect((await loadConfig({ file, flags: { cache: 'REDIS://other:1' } })).cache).toBe('REDIS://other:1');
+    // a size limit is Redis's own (maxmemory + allkeys-lru)
+    expect(() => resolveConfig({ cache: 'redis://localhost:6379', cacheMaxBytes: 1000 })).toThrow(/cacheMaxBytes: does not apply to a Redis cache.*maxmemory/);
+    await expect(loadConfig({ env: { CTXPRESS_CACHE: 'redis://h:1', CTXPRESS_CACHE_MAX_BYTES: '5' } })).rejects.toThrow(
+      /^CTXPRESS_CACHE_MAX_BYTES: does not apply/,
+    );
+    // malformed Redis URLs, without echoing a password
+    for (const bad of ['redis://', 'redis:///0', 'redis://h:6379/not-a-db', 'rediss://user:hunter2@:1']) {
+      let message = '';
+      try {
+        resolveConfig({ cache: bad });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/not a Redis URL/);
+      expect(message).not.toContain('hunter2');
+    }
+    expect(() => resolveConfig({ cache: 'http://user:pw@h' })).toThrow(/expected "memory", a directory or a redis:\/\/ URL/);
+    const resolved = resolveConfig({ cache: 'redis://localhost:6379' });
     expect(resolveConfig(resolved)).toEqual(resolved);
   });
 });

@@ -37,10 +37,11 @@ export interface ServerConfig {
   readonly prefixStable?: boolean;
   /**
    * Segment cache of `/v1/compress` (text, markdown, auto): `'memory'` (an in-process LRU, 256 MiB unless
-   * `cacheMaxBytes`) or a directory for the on-disk store (`fileCacheStore`). Unset: no cache.
+   * `cacheMaxBytes`), a directory for the on-disk store (`fileCacheStore`), or a `redis://` / `rediss://` URL (a
+   * `redisCacheStore` shared by every instance and worker using that Redis). Unset: no cache.
    */
   readonly cache?: string;
-  /** Size limit of the cache, bytes (only with `cache`). */
+  /** Size limit of the cache, bytes (only with `cache` "memory" or a directory; Redis limits itself with `maxmemory`). */
   readonly cacheMaxBytes?: number;
   /** Worker threads that compress (default `os.availableParallelism()`); 0 compresses on the event loop, one at a time. */
   readonly workers: number;
@@ -260,10 +261,24 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   if (get('cache') !== undefined) {
     const text = nonEmptyString(get('cache')!.value, where('cache', 'CTXPRESS_CACHE'));
     if (/^rediss?:\/\//i.test(text)) {
-      throw new ConfigError(`${where('cache', 'CTXPRESS_CACHE')}: Redis is not supported yet; use "memory" or a directory.`);
-    }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-      throw new ConfigError(`${where('cache', 'CTXPRESS_CACHE')}: expected "memory" or a directory, got the URL ${show(text)}.`);
+      let url: URL | undefined;
+      try {
+        url = new URL(text);
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || url.hostname === '' || !/^\/?(\d+)?$/.test(url.pathname)) {
+        throw new ConfigError(
+          `${where('cache', 'CTXPRESS_CACHE')}: not a Redis URL: ${show(redactUrl(text))} (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS).`,
+        );
+      }
+      if (cacheMaxBytes !== undefined) {
+        throw new ConfigError(
+          `${where('cacheMaxBytes', 'CTXPRESS_CACHE_MAX_BYTES')}: does not apply to a Redis cache; limit Redis itself (maxmemory with maxmemory-policy allkeys-lru).`,
+        );
+      }
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+      throw new ConfigError(`${where('cache', 'CTXPRESS_CACHE')}: expected "memory", a directory or a redis:// URL, got the URL ${show(redactUrl(text))}.`);
     }
     cache = text;
   } else if (cacheMaxBytes !== undefined) {
@@ -334,6 +349,18 @@ function ratioValue(value: unknown, where: string): number {
 function nonEmptyString(value: unknown, where: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${where}: expected a non-empty string, got ${show(value)}.`);
   return value.trim();
+}
+
+/** A URL with its password masked, for messages. */
+export function redactUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password === '') return text;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return text.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }
 
 function show(value: unknown): string {

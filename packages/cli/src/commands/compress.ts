@@ -44,6 +44,8 @@ export interface CompressPlan {
   readonly kind: InputKind;
   /** `--cache DIR`: the on-disk segment cache of text, markdown and documents (structured kinds do not use it). */
   readonly cacheDirectory?: string;
+  /** `--cache redis://…`: a shared Redis segment cache instead (closed when the command ends). */
+  readonly cacheUrl?: string;
 }
 
 /**
@@ -89,15 +91,27 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   if (flags.prune !== undefined) options.prune = flags.prune;
   if (explain) options.explain = true;
   let cacheDirectory: string | undefined;
-  if (flags.cache !== undefined) {
+  let cacheUrl: string | undefined;
+  if (flags.cache !== undefined && /^rediss?:\/\//i.test(flags.cache.trim())) {
     const value = flags.cache.trim();
-    if (/^rediss?:\/\//i.test(value)) throw new UsageError('--cache: Redis is not supported yet; give a directory');
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.hostname === '' || !/^\/?(\d+)?$/.test(url.pathname)) {
+      throw new UsageError('--cache: not a Redis URL (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS)');
+    }
+    cacheUrl = value;
+  } else if (flags.cache !== undefined) {
+    const value = flags.cache.trim();
     if (value === '' || value === 'memory' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
       throw new UsageError(`--cache takes a directory (a memory cache would not outlive one command), got ${JSON.stringify(flags.cache)}`);
     }
     cacheDirectory = value;
   }
-  return { source, options, output, explain, kind, ...(cacheDirectory === undefined ? {} : { cacheDirectory }) };
+  return { source, options, output, explain, kind, ...(cacheDirectory === undefined ? {} : { cacheDirectory }), ...(cacheUrl === undefined ? {} : { cacheUrl }) };
 }
 
 /** `\n`, `\t` and `\\` in a separator typed on the command line mean newline, tab and backslash. */
@@ -130,10 +144,21 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
     return 0;
   }
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
-  const { compress } = await import('@ctxpress/node');
+  const { compress, redisCacheStore } = await import('@ctxpress/node');
   const started = performance.now();
-  const options = plan.cacheDirectory === undefined ? plan.options : { ...plan.options, cache: { directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) } };
-  const result = await compress(loaded.input, options);
+  // A Redis cache that is down or slow costs at most its time limits; the output is the same (a note goes to stderr).
+  const redis =
+    plan.cacheUrl === undefined
+      ? undefined
+      : redisCacheStore({ url: plan.cacheUrl, onError: (error) => io.stderr.write(`ctxpress: cache: ${error.message} (compressing without it)\n`) });
+  const cache = redis ?? (plan.cacheDirectory === undefined ? undefined : { directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) });
+  const options = cache === undefined ? plan.options : { ...plan.options, cache };
+  let result: CompressionResult;
+  try {
+    result = await compress(loaded.input, options);
+  } finally {
+    await redis?.close();
+  }
   const elapsed = performance.now() - started;
   await writeText(io.stdout, formatOutput(result, loaded.sourceTexts(result), plan, { color: stdoutColor(io), timeMs: elapsed }));
   return 0;

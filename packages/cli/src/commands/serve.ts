@@ -71,7 +71,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
   io.stderr.write(
     `ctxpress serve: listening on ${running.url}\n` +
       `  upstream: ${config.upstream ?? 'none (proxy routes answer 503)'} · budget: ${budget} · fail mode: ${config.failMode}` +
-      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache ?? 'off'} · workers: ${config.workers}\n`,
+      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache === undefined ? 'off' : config.cache.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')} · workers: ${config.workers}\n`,
   );
   const signal = await waitForStop();
   io.stderr.write(`ctxpress serve: ${signal}, stopping\n`);

@@ -10,18 +10,23 @@ import { memoryCacheStore, segmentCacheKeysFor } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
 import { resolveTokenizer } from '../structured.js';
 import { fileCacheStore } from './file-store.js';
+import { memoHash, prefetch, type CacheEvent } from './prefetch.js';
+
+export type { CacheEvent } from './prefetch.js';
+import { isRedisUrl, redisCacheStore } from './redis-store.js';
 
 /**
  * A store, `'memory'` (one process-wide LRU of 256 MiB), `{ directory, maxBytes? }` (a `fileCacheStore`, one per
- * folder) or core's `{ store }` form. Keys are always hashed with SHA-256 here.
+ * folder), a `redis://…` / `rediss://…` URL (a `redisCacheStore` with its defaults, one per URL, kept for the process's
+ * life; it does not keep the process alive when idle) or core's `{ store }` form. Keys are always hashed with SHA-256 here.
  */
-export type NodeCacheOption = CacheStore | 'memory' | { readonly directory: string; readonly maxBytes?: number } | SegmentCacheOptions;
-
-/** One lookup the compression made in the cache: `hit` when the stored value was used. */
-export interface CacheEvent {
-  readonly type: 'hit' | 'miss';
-  readonly key: string;
-}
+export type NodeCacheOption =
+  | CacheStore
+  | 'memory'
+  | `redis://${string}`
+  | `rediss://${string}`
+  | { readonly directory: string; readonly maxBytes?: number }
+  | SegmentCacheOptions;
 
 export type CachedCompressOptions = Omit<CompressOptions, 'tokenizer' | 'cache'> & {
   readonly tokenizer?: string | Tokenizer;
@@ -37,10 +42,20 @@ export function sha256Hex(text: string): string {
 
 let sharedMemory: CacheStore | undefined;
 const fileStores = new Map<string, CacheStore>();
+const redisStores = new Map<string, CacheStore>();
 
-/** The store behind a `cache` option (the same object for the same `'memory'` or directory). */
+/** The store behind a `cache` option (the same object for the same `'memory'`, directory or Redis URL). */
 export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
   if (cache === 'memory') return (sharedMemory ??= memoryCacheStore({ maxBytes: 256 * 1024 * 1024 }));
+  if (isRedisUrl(cache)) {
+    const url = cache.trim();
+    let found = redisStores.get(url);
+    if (found === undefined) {
+      found = redisCacheStore({ url }); // throws INVALID_OPTION for a malformed URL
+      redisStores.set(url, found);
+    }
+    return found;
+  }
   if (typeof cache === 'object' && cache !== null) {
     if (typeof (cache as CacheStore).get === 'function' && typeof (cache as CacheStore).set === 'function') return cache as CacheStore;
     const store = (cache as { store?: unknown }).store;
@@ -55,23 +70,7 @@ export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
       return found;
     }
   }
-  throw new CtxpressError('INVALID_OPTION', `options.cache must be 'memory', { directory: "path", maxBytes? } or a CacheStore { get, set }, got ${JSON.stringify(cache)}.`);
-}
-
-async function quietly<T>(run: () => T | Promise<T>): Promise<T | undefined> {
-  try {
-    return await run();
-  } catch {
-    return undefined;
-  }
-}
-
-function quietlySync(run: () => void): void {
-  try {
-    run();
-  } catch {
-    // a failing listener must not change the compression
-  }
+  throw new CtxpressError('INVALID_OPTION', `options.cache must be 'memory', { directory: "path", maxBytes? }, a redis:// or rediss:// URL or a CacheStore { get, set }, got ${JSON.stringify(cache)}.`);
 }
 
 /**
@@ -83,36 +82,16 @@ export async function compressWithCache(input: CompressInput, options: CachedCom
   const base: CompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
   if (cache === undefined) return compressSync(input, base);
   const store = resolveCacheStore(cache);
+  const hash = memoHash(sha256Hex);
   let keys: ReturnType<typeof segmentCacheKeysFor>;
   try {
-    keys = segmentCacheKeysFor(input, base, sha256Hex);
+    keys = segmentCacheKeysFor(input, base, hash);
   } catch {
     return compressSync(input, base); // invalid input: the core reports it
   }
   if (keys === undefined) return compressSync(input, base);
-  const wanted = [...new Set([...keys.sourceKeys, keys.countsKey])];
-  const getMany = store.getMany;
-  const many = getMany === undefined ? undefined : await quietly(() => getMany.call(store, wanted));
-  const found = Array.isArray(many) && many.length === wanted.length ? many : await Promise.all(wanted.map((key) => quietly(() => store.get(key))));
-  const prefetched = new Map<string, Uint8Array>();
-  wanted.forEach((key, i) => {
-    const value = found[i];
-    if (value instanceof Uint8Array) prefetched.set(key, value);
-  });
-  const writes: Array<[string, Uint8Array]> = [];
-  const view: CacheStore = {
-    name: `prefetched:${store.name}`,
-    get: (key) => {
-      const value = prefetched.get(key);
-      if (onCacheEvent !== undefined) quietlySync(() => onCacheEvent({ type: value === undefined ? 'miss' : 'hit', key }));
-      return value;
-    },
-    set: (key, value) => {
-      prefetched.set(key, value);
-      writes.push([key, value]);
-    },
-  };
-  const result = compressSync(input, { ...base, cache: { store: view, hash: sha256Hex } });
-  await Promise.all(writes.map(([key, value]) => quietly(() => store.set(key, value))));
+  const { view, flush } = await prefetch(store, [...keys.sourceKeys, keys.countsKey], onCacheEvent);
+  const result = compressSync(input, { ...base, cache: { store: view, hash } });
+  await flush();
   return result;
 }
