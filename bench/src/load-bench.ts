@@ -1,11 +1,20 @@
 /**
- * Load benchmark of the HTTP service: `POST /v1/compress` with ~10k-token contexts on loopback at 1, 20 and 100
- * concurrent connections for a few seconds each (a small concurrent fetch loop; no autocannon). Reports p50/p99
- * latency, throughput, errors and the server's RSS before and after, as data and as a Markdown table.
+ * Load benchmark of the HTTP service on loopback, the server in its own process with its embedded on-disk cache:
+ * `POST /v1/compress` with ~10k-token contexts (16 contexts in rotation, so the segment cache is warm after the first
+ * round, and a cold step where every context is new) and the proxy `POST /v1/chat/completions` with ~10k-token
+ * conversations to a fake upstream, at 1, 20 and 100 concurrent connections for a few seconds each (a small concurrent
+ * fetch loop; no autocannon). The whole sequence runs twice, so the server's RSS after the second pass against the
+ * first shows growth that is not a one-off high-water mark. Then fault runs on the proxy: upstream slow, upstream down,
+ * compressor throwing — every request must get the upstream's answer or an error response, none may be lost.
+ * Reports p50/p99 latency, throughput, errors and RSS before/after, as data and as a Markdown table.
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { getTokenizer } from '@ctxpress/node';
 import { table } from './report.js';
@@ -19,16 +28,30 @@ export interface LoadBenchOptions {
   readonly contextTokens?: number;
   /** Budget ratio of every request. Default 4. */
   readonly ratio?: number;
+  /** Passes over the whole sequence (the RSS growth check compares them). Default 2. */
+  readonly passes?: number;
+  /** Run the proxy fault steps. Default true. */
+  readonly faults?: boolean;
   /** `child` (default): the server in its own Node process; `in-process`: same process (tests). */
   readonly server?: 'child' | 'in-process';
   /** Progress lines. Default: none. */
   readonly log?: (line: string) => void;
 }
 
+/** What a step sends: `compress` (16 contexts in rotation), `compress-cold` (every context new), `proxy` (chat). */
+export type LoadRoute = 'compress' | 'compress-cold' | 'proxy';
+
 export interface LoadStep {
+  /** `pass 1`, `pass 2`, or the fault's name. */
+  readonly phase: string;
+  readonly route: LoadRoute;
   readonly concurrency: number;
+  /** Requests answered with the expected status. */
   readonly requests: number;
+  /** Requests answered with another status, or not answered (connection error). */
   readonly errors: number;
+  /** Requests without any HTTP answer (lost). */
+  readonly lost: number;
   readonly seconds: number;
   readonly throughput: number;
   readonly p50Ms: number;
@@ -37,6 +60,8 @@ export interface LoadStep {
   /** Server RSS in MB before and after the step (null when it cannot be read). */
   readonly rssBeforeMB: number | null;
   readonly rssAfterMB: number | null;
+  /** Status counts of the answers (for the fault steps). */
+  readonly statuses: Readonly<Record<string, number>>;
 }
 
 export interface LoadBenchResult {
@@ -44,6 +69,8 @@ export interface LoadBenchResult {
   readonly ratio: number;
   readonly server: 'child' | 'in-process';
   readonly steps: readonly LoadStep[];
+  /** Server RSS after each pass, MB. */
+  readonly rssAfterPassMB: readonly (number | null)[];
   readonly markdown: string;
 }
 
@@ -70,6 +97,14 @@ export async function buildContexts(tokens: number, count = VARIANTS): Promise<s
   });
 }
 
+/** A context as a chat: its paragraphs as alternating user/assistant messages, then the question. */
+export function chatOf(context: string): Array<{ role: string; content: string }> {
+  const messages = [{ role: 'system', content: 'You answer questions about the rover mission notes.' }];
+  context.split(/\n{2,}/).forEach((paragraph, i) => messages.push({ role: i % 2 === 0 ? 'user' : 'assistant', content: paragraph }));
+  messages.push({ role: 'user', content: QUERY });
+  return messages;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -91,8 +126,16 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function startChild(): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, [new URL('./load-server.js', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** What load-server.ts is started with (JSON in argv[2]). */
+export interface LoadServerSpec {
+  readonly upstream?: string;
+  readonly cache?: string;
+  /** Replace the proxy's compressor by one that throws (fault run). */
+  readonly failCompress?: boolean;
+}
+
+async function startChild(spec: LoadServerSpec): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, [new URL('./load-server.js', import.meta.url).pathname, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -112,29 +155,81 @@ async function startChild(): Promise<Target> {
   };
 }
 
-async function startInProcess(): Promise<Target> {
+async function startInProcess(spec: LoadServerSpec): Promise<Target> {
   const { startServer } = await import('@ctxpress/server');
-  const server = await startServer({ port: 0, host: '127.0.0.1', timeoutMs: 60_000, maxBodyBytes: 64 * 1024 * 1024 });
+  const server = await startServer(
+    { port: 0, host: '127.0.0.1', timeoutMs: 60_000, maxBodyBytes: 64 * 1024 * 1024, ...(spec.upstream ? { upstream: spec.upstream } : {}), ...(spec.cache ? { cache: spec.cache } : {}) },
+    spec.failCompress
+      ? {
+          compressChat: () => {
+            throw new Error('forced failure');
+          },
+        }
+      : {},
+  );
   return { url: server.url, pid: undefined, stop: () => server.close() };
 }
 
-async function runStep(url: string, bodies: readonly string[], concurrency: number, durationMs: number): Promise<Omit<LoadStep, 'rssBeforeMB' | 'rssAfterMB'>> {
+/** A fake OpenAI-compatible upstream on loopback: answers after `delayMs`. */
+async function fakeUpstream(delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'cmpl-load', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+      }, delayMs);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port nothing listens on (upstream down). */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+interface StepRequest {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  body(i: number): string;
+}
+
+async function runStep(url: string, request: StepRequest, concurrency: number, durationMs: number, expected: readonly number[]) {
   const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
   let errors = 0;
+  let lost = 0;
   let next = 0;
   const start = performance.now();
   const end = start + durationMs;
   const worker = async (): Promise<void> => {
     while (performance.now() < end) {
-      const body = bodies[next++ % bodies.length]!;
+      const body = request.body(next++);
       const t0 = performance.now();
       try {
-        const res = await fetch(`${url}/v1/compress`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await fetch(`${url}${request.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body });
         await res.arrayBuffer();
-        if (res.status === 200) latencies.push(performance.now() - t0);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (expected.includes(res.status)) latencies.push(performance.now() - t0);
         else errors++;
       } catch {
         errors++;
+        lost++;
       }
     }
   };
@@ -145,6 +240,8 @@ async function runStep(url: string, bodies: readonly string[], concurrency: numb
     concurrency,
     requests: latencies.length,
     errors,
+    lost,
+    statuses,
     seconds,
     throughput: latencies.length / seconds,
     p50Ms: percentile(latencies, 50),
@@ -159,49 +256,126 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   const durationMs = options.durationMs ?? 5000;
   const contextTokens = options.contextTokens ?? 10_000;
   const ratio = options.ratio ?? 4;
+  const passes = options.passes ?? 2;
   const mode = options.server ?? 'child';
   const log = options.log ?? ((): void => undefined);
   const contexts = await buildContexts(contextTokens);
-  const bodies = contexts.map((text) => JSON.stringify({ text, query: QUERY, budget: { ratio } }));
-  const target = mode === 'child' ? await startChild() : await startInProcess();
+  const compressBodies = contexts.map((text) => JSON.stringify({ text, query: QUERY, budget: { ratio } }));
+  const chatBodies = contexts.map((text) => JSON.stringify({ model: 'gpt-4o', messages: chatOf(text) }));
+  const requests: Record<LoadRoute, StepRequest> = {
+    compress: { path: '/v1/compress', headers: {}, body: (i) => compressBodies[i % compressBodies.length]! },
+    // every context new: a request number in front (a different document for the cache)
+    'compress-cold': { path: '/v1/compress', headers: {}, body: (i) => JSON.stringify({ text: `Request ${i} of the cold step.\n\n${contexts[i % contexts.length]!}`, query: QUERY, budget: { ratio } }) },
+    proxy: { path: '/v1/chat/completions', headers: { 'x-ctxpress-ratio': String(ratio) }, body: (i) => chatBodies[i % chatBodies.length]! },
+  };
+  let coldOffset = 0;
+  const start = (spec: LoadServerSpec): Promise<Target> => (mode === 'child' ? startChild(spec) : startInProcess(spec));
+  const scratch = mkdtempSync(join(tmpdir(), 'ctxpress-load-'));
+  const upstream = await fakeUpstream(0);
   const steps: LoadStep[] = [];
+  const rssAfterPassMB: (number | null)[] = [];
+  const step = async (target: Target, phase: string, route: LoadRoute, concurrency: number, ms: number, expected: readonly number[]): Promise<void> => {
+    const rssBeforeMB = rssOf(target.pid);
+    const base = requests[route];
+    // the cold step continues its numbering across passes, so no context is ever seen twice
+    const request = route === 'compress-cold' ? { ...base, body: (i: number) => base.body(i + coldOffset) } : base;
+    const result = await runStep(target.url, request, concurrency, ms, expected);
+    if (route === 'compress-cold') coldOffset += result.requests + result.errors + 1_000_000;
+    const row: LoadStep = { phase, route, ...result, rssBeforeMB, rssAfterMB: rssOf(target.pid) };
+    steps.push(row);
+    log(
+      `[load] ${phase} ${route} ${concurrency} conn: ${row.requests} ok, ${row.errors} errors, ${row.lost} lost, ${row.throughput.toFixed(1)} req/s, p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms, RSS ${rssBeforeMB?.toFixed(0)} → ${row.rssAfterMB?.toFixed(0)} MB`,
+    );
+  };
   try {
-    // Warm-up: tokenizer load and JIT, not measured.
-    await runStep(target.url, bodies, 1, Math.min(1000, durationMs));
-    for (const concurrency of concurrencies) {
-      const rssBeforeMB = rssOf(target.pid);
-      const step = await runStep(target.url, bodies, concurrency, durationMs);
-      const row = { ...step, rssBeforeMB, rssAfterMB: rssOf(target.pid) };
-      steps.push(row);
-      log(
-        `[load] ${concurrency} conn: ${row.requests} ok, ${row.errors} errors, ${row.throughput.toFixed(1)} req/s, p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms`,
-      );
+    const target = await start({ upstream: upstream.url, cache: join(scratch, 'cache') });
+    try {
+      // Warm-up: tokenizer load and JIT in every worker, not measured.
+      await runStep(target.url, requests.compress, 2, Math.min(1000, durationMs), [200]);
+      await runStep(target.url, requests.proxy, 2, Math.min(1000, durationMs), [200]);
+      for (let pass = 1; pass <= passes; pass++) {
+        for (const concurrency of concurrencies) await step(target, `pass ${pass}`, 'compress', concurrency, durationMs, [200]);
+        await step(target, `pass ${pass}`, 'compress-cold', concurrencies.includes(20) ? 20 : concurrencies[0]!, durationMs, [200]);
+        for (const concurrency of concurrencies) await step(target, `pass ${pass}`, 'proxy', concurrency, durationMs, [200]);
+        rssAfterPassMB.push(rssOf(target.pid));
+      }
+    } finally {
+      await target.stop();
+    }
+    if (options.faults ?? true) {
+      const faultMs = Math.min(durationMs, 3000);
+      const faultConcurrency = concurrencies.includes(20) ? 20 : concurrencies[concurrencies.length - 1]!;
+      const slow = await fakeUpstream(300);
+      try {
+        const target = await start({ upstream: slow.url });
+        try {
+          await step(target, 'fault: upstream slow (300 ms)', 'proxy', faultConcurrency, faultMs, [200]);
+        } finally {
+          await target.stop();
+        }
+      } finally {
+        await slow.close();
+      }
+      const down = await start({ upstream: await closedPort() });
+      try {
+        // the proxy's own answer for an unreachable upstream is a 502 with a coded error: answered, not lost
+        await step(down, 'fault: upstream down', 'proxy', faultConcurrency, faultMs, [502]);
+      } finally {
+        await down.stop();
+      }
+      const failing = await start({ upstream: upstream.url, failCompress: true });
+      try {
+        // fail-open: the original request reaches the upstream and its answer comes back
+        await step(failing, 'fault: compressor throws', 'proxy', faultConcurrency, faultMs, [200]);
+      } finally {
+        await failing.stop();
+      }
     }
   } finally {
-    await target.stop();
+    await upstream.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
-  return { contextTokens, ratio, server: mode, steps, markdown: loadMarkdown(steps, contextTokens, ratio, durationMs, mode) };
+  return { contextTokens, ratio, server: mode, steps, rssAfterPassMB, markdown: loadMarkdown(steps, rssAfterPassMB, contextTokens, ratio, durationMs, mode) };
 }
 
 const fixed = (value: number | null, digits = 1): string => (value === null || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
-export function loadMarkdown(steps: readonly LoadStep[], contextTokens: number, ratio: number, durationMs: number, mode: string): string {
+const ROUTE_LABEL: Record<LoadRoute, string> = {
+  compress: '/v1/compress (16 contexts, cache warm)',
+  'compress-cold': '/v1/compress (every context new)',
+  proxy: '/v1/chat/completions (proxy)',
+};
+
+export function loadMarkdown(steps: readonly LoadStep[], rssAfterPassMB: readonly (number | null)[], contextTokens: number, ratio: number, durationMs: number, mode: string): string {
+  const growth =
+    rssAfterPassMB.length >= 2 && rssAfterPassMB[0] !== null && rssAfterPassMB[rssAfterPassMB.length - 1] !== null
+      ? `Server RSS after each pass: ${rssAfterPassMB.map((r) => `${fixed(r, 0)} MB`).join(', ')} (${fixed(rssAfterPassMB[rssAfterPassMB.length - 1]! - rssAfterPassMB[0]!, 0)} MB from the first pass to the last).`
+      : '';
   return [
-    `### HTTP load: POST /v1/compress, ~${contextTokens}-token contexts, ratio ${ratio}, ${durationMs / 1000} s per step, server ${mode === 'child' ? 'in its own process' : 'in-process'}, loopback`,
+    `### HTTP load: ~${contextTokens}-token contexts, ratio ${ratio}, ${durationMs / 1000} s per step, server ${mode === 'child' ? 'in its own process' : 'in-process'} with the on-disk cache, fake upstream, loopback`,
     '',
     table(
-      ['connections', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'server RSS before → after (MB)'],
+      ['phase', 'route', 'connections', 'answered', 'errors', 'lost', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'server RSS before → after (MB)', 'statuses'],
       steps.map((s) => [
+        s.phase,
+        ROUTE_LABEL[s.route],
         String(s.concurrency),
         String(s.requests),
         String(s.errors),
+        String(s.lost),
         fixed(s.throughput),
         fixed(s.p50Ms),
         fixed(s.p99Ms),
         fixed(s.maxMs),
         `${fixed(s.rssBeforeMB, 0)} → ${fixed(s.rssAfterMB, 0)}`,
+        Object.entries(s.statuses)
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', '),
       ]),
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
+    '',
+    growth,
     '',
   ].join('\n');
 }

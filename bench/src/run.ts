@@ -20,6 +20,7 @@ import { runToolOutputBench } from './tool-output-bench.js';
 import { runCodeSuite } from './code-bench.js';
 import { runCacheBench } from './cache-bench.js';
 import { runLoadBench } from './load-bench.js';
+import { runConversationBench } from './conversation-bench.js';
 
 export interface Plan {
   readonly suites: readonly Suite[];
@@ -271,30 +272,37 @@ async function code(plan: Plan): Promise<boolean> {
   return ok;
 }
 
-/** Segment cache: the same ~100k-token documents with a new query, cold and warm (memory and file stores). */
+/** Segment cache: the same ~100k-token documents with a new query, cold and warm (memory and file stores); the proxy on a growing 50-turn conversation. */
 async function cache(plan: Plan): Promise<boolean> {
   const started = performance.now();
   const result = await runCacheBench({ tokenizer: await getTokenizer('o200k_base'), dataDir: plan.data });
+  const conversation = await runConversationBench({ dataDir: plan.data, log });
   mkdirSync(plan.out, { recursive: true });
-  writeFileSync(join(plan.out, 'cache.json'), `${JSON.stringify({ environment: runEnvironment(), rows: result.rows }, null, 2)}\n`);
-  writeFileSync(join(plan.out, 'cache.md'), result.markdown);
-  console.log(`\n${result.markdown}`);
+  writeFileSync(join(plan.out, 'cache.json'), `${JSON.stringify({ environment: runEnvironment(), rows: result.rows, conversation: conversation.rows }, null, 2)}\n`);
+  const markdown = `${result.markdown}\n${conversation.markdown}`;
+  writeFileSync(join(plan.out, 'cache.md'), markdown);
+  console.log(`\n${markdown}`);
   log(`[cache] wrote cache.json, cache.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  const different = conversation.rows.filter((row) => !row.identical);
+  if (different.length > 0) {
+    loud([`CACHE: the proxy forwarded different requests with the ${different.map((row) => row.store).join(', ')} cache`]);
+    return false;
+  }
   return true;
 }
 
-/** The HTTP service under load on loopback: /v1/compress with 10k-token contexts at 1, 20 and 100 connections. */
+/** The HTTP service under load on loopback: /v1/compress and the proxy with 10k-token contexts at 1, 20 and 100 connections, twice, then fault runs. */
 async function load(plan: Plan): Promise<boolean> {
   const started = performance.now();
   const result = await runLoadBench({ log });
   mkdirSync(plan.out, { recursive: true });
-  writeFileSync(join(plan.out, 'load.json'), `${JSON.stringify({ environment: runEnvironment(), steps: result.steps }, null, 2)}\n`);
+  writeFileSync(join(plan.out, 'load.json'), `${JSON.stringify({ environment: runEnvironment(), steps: result.steps, rssAfterPassMB: result.rssAfterPassMB }, null, 2)}\n`);
   writeFileSync(join(plan.out, 'load.md'), result.markdown);
   console.log(`\n${result.markdown}`);
   log(`[load] wrote load.json, load.md to ${plan.out} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   const errors = result.steps.reduce((sum, step) => sum + step.errors, 0);
   if (errors > 0) {
-    loud([`LOAD: ${errors} request(s) failed`]);
+    loud([`LOAD: ${errors} request(s) failed or were lost`]);
     return false;
   }
   return true;

@@ -114,14 +114,21 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--tokenizer <name>', 'o200k_base (default), cl100k_base, gpt-4o, gpt-4, gpt-3.5-turbo, llama3, qwen3')
     .option('--keep <pattern>', 'text that must survive; "/re/flags" is a regular expression, anything else literal (repeatable)', collect)
     .addOption(
-        new Option('--input-format <format>', 'what the input is: prose (text, markdown), a chat history (JSON messages), JSON, logs or source code; auto decides from the content and file extensions')
-          .choices([...INPUT_KINDS])
-          .default('auto'),
+      new Option(
+        '--input-format <format>',
+        'what the input is: prose (text, markdown), a chat history (JSON messages), JSON, logs or source code; auto decides from the content and file extensions',
       )
+        .choices([...INPUT_KINDS])
+        .default('auto'),
+    )
     .addOption(new Option('--format <format>', 'output: text (compressed text only) or json (the whole result)').choices(['text', 'json']).default('text'))
     .option('--documents <file>', 'a JSON array of documents {id?, title?, text}')
     .option('--separator <s>', 'between non-adjacent kept spans of one source (default "\\n"; \\n and \\t are understood)')
-    .option('--prune <fraction>', 'also delete up to this fraction of the words inside kept sentences, in (0, 1)', numberOption(parseFraction, 'a number between 0 and 1'))
+    .option(
+      '--prune <fraction>',
+      'also delete up to this fraction of the words inside kept sentences, in (0, 1)',
+      numberOption(parseFraction, 'a number between 0 and 1'),
+    )
     .option('--explain', 'show the source with dropped text struck through, then a summary (with --format json: add per-unit scores)')
     .option('--cache <dir|redis-url>', 'reuse per-document work across runs from this directory or a redis:// URL (text, markdown and documents; same output)')
     .addHelpText(
@@ -156,20 +163,37 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .command('serve')
     .summary('run the HTTP service and the compressing OpenAI/Anthropic proxy')
     .description(
-      'Serve POST /v1/compress, the compressing proxy POST /v1/chat/completions and POST /v1/messages, GET /healthz and GET /metrics.\n' +
+      'Serve the playground page at GET /, POST /v1/compress, the compressing proxy POST /v1/chat/completions and POST /v1/messages, GET /healthz and GET /metrics.\n' +
         'Flags override CTXPRESS_* environment variables (CTXPRESS_PORT, CTXPRESS_HOST, CTXPRESS_UPSTREAM, CTXPRESS_UPSTREAM_API_KEY, ' +
         'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
-        'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS), which override --config FILE. Stops on SIGINT or SIGTERM.',
+        'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS, CTXPRESS_REGEX_KEEP), which override --config FILE. Stops on SIGINT or SIGTERM.',
     )
-    .option('--port <n>', 'port (default 8787; 0 picks a free one)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), 'a port 0-65535'))
+    .option(
+      '--port <n>',
+      'port (default 8787; 0 picks a free one)',
+      numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), 'a port 0-65535'),
+    )
     .option('--host <host>', 'interface to bind (default 127.0.0.1)')
     .option('--upstream <url>', 'base URL the proxy forwards to, e.g. https://api.openai.com')
     .option('--config <file>', 'a JSON config file')
     .option('--budget-tokens <n>', 'default proxy budget in tokens', numberOption(parseTokenCount, 'a positive integer'))
     .option('--budget-ratio <r>', 'default proxy budget as a ratio (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
     .addOption(new Option('--fail-mode <mode>', 'when compression fails: open forwards the original request, closed answers 502').choices(['open', 'closed']))
-    .option('--cache <memory|dir|redis-url>', 'segment cache of /v1/compress: memory (in-process LRU), a directory (on disk) or a redis:// URL (shared by instances)')
-    .option('--workers <n>', 'compression worker threads (default: available cores; 0 compresses on the event loop)', numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 1024 ? Number(text) : undefined), 'an integer 0-1024'))
+    .option(
+      '--cache <memory|dir|redis-url>',
+      'segment cache of /v1/compress and the proxy: memory (LRU per worker), a directory (on disk) or a redis:// URL (shared by instances)',
+    )
+    .addOption(
+      new Option(
+        '--regex-keep <policy>',
+        'regular expressions in keep of /v1/compress: safe refuses catastrophic-backtracking shapes (default), none refuses all, any accepts all',
+      ).choices(['safe', 'any', 'none']),
+    )
+    .option(
+      '--workers <n>',
+      'compression worker threads (default: available cores; 0 compresses on the event loop)',
+      numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 1024 ? Number(text) : undefined), 'an integer 0-1024'),
+    )
     .option('--quiet', 'no access log on stderr')
     .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));
 

@@ -120,6 +120,7 @@ describe('POST /v1/compress', () => {
     ['unknown format', { text: 'a', budget: { tokens: 5 }, format: 'yaml' }, 'INVALID_OPTION'],
     ['format/input mismatch', { text: 'a', budget: { tokens: 5 }, format: 'chat' }, 'INVALID_INPUT'],
     ['bad keep regex', { text: 'a', budget: { tokens: 5 }, keep: ['/(/'] }, 'INVALID_OPTION'],
+    ['keep regex that can backtrack catastrophically', { text: 'a', budget: { tokens: 5 }, keep: ['/(a+)+$/'] }, 'INVALID_OPTION'],
     ['unknown tokenizer', { text: 'a b c', budget: { tokens: 5 }, tokenizer: 'nope-9' }, 'UNKNOWN_TOKENIZER'],
     ['bad code files', { code: [{ path: 1 }], budget: { tokens: 5 } }, 'INVALID_INPUT'],
   ])('answers 400 with a coded error: %s', async (_name, body, code) => {
@@ -128,6 +129,20 @@ describe('POST /v1/compress', () => {
     const json = (await res.json()) as { error: { code: string; message: string } };
     expect(json.error.code).toBe(code);
     expect(json.error.message.length).toBeGreaterThan(5);
+  });
+
+  it('regexKeep: none refuses every regular expression but takes plain strings; any takes what safe refuses', async () => {
+    const text = 'Order ID-42 shipped. The weather was fine. Nothing else happened today at all.';
+    const none = createApp({ regexKeep: 'none', workers: 0 });
+    const refused = await none.request('/v1/compress', post({ text, budget: { tokens: 6 }, keep: ['/ID-\\d+/'] }));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error.message).toMatch(/does not accept regular expressions/);
+    const literal = await none.request('/v1/compress', post({ text, budget: { tokens: 6 }, keep: ['ID-42'] }));
+    expect(literal.status).toBe(200);
+    expect(((await literal.json()) as { text: string }).text).toContain('ID-42');
+    const any = createApp({ regexKeep: 'any', workers: 0 });
+    const accepted = await any.request('/v1/compress', post({ text, budget: { tokens: 6 }, keep: ['/(I+)+D-\\d+/'] }));
+    expect(accepted.status).toBe(200);
   });
 
   it('answers 404 for unknown routes and 405 for wrong methods', async () => {

@@ -81,8 +81,6 @@ const ROUTES = ['/', '/healthz', '/metrics', '/v1/compress', '/v1/chat/completio
 export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hono {
   const resolved = resolveConfig(config as RawConfig);
   const metrics = options.metrics ?? new Metrics();
-  const compressChat: ChatCompressor =
-    options.compressChat ?? (async (messages, chatOptions) => (await import('@ctxpress/node')).compressChat(messages, chatOptions));
   const keyDigests = resolved.apiKeys.map(digest);
   // The segment cache of /v1/compress: one memory store per app, an on-disk store per directory, or one Redis store
   // per app (closed by closeApp).
@@ -98,7 +96,28 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     }
     return { directory: resolved.cache, ...limit };
   };
-  const compressContext = { cache, onCacheEvent: (event: { type: 'hit' | 'miss' }) => metrics.cache(event.type === 'hit') };
+  const compressContext = {
+    cache,
+    onCacheEvent: (event: { type: 'hit' | 'miss' }) => metrics.cache(event.type === 'hit'),
+    regexKeep: resolved.regexKeep,
+  };
+  // the proxy's compressor: @ctxpress/node's compressChat with the same cache (unless a test hook replaces it)
+  const compressChat: ChatCompressor =
+    options.compressChat ??
+    (async (messages, chatOptions) => {
+      const node = await import('@ctxpress/node');
+      const store = await cache();
+      return node.compressChat(messages, store === undefined ? chatOptions : { ...chatOptions, cache: store, onCacheEvent: compressContext.onCacheEvent });
+    });
+  /** What a worker needs to open the same cache. */
+  const workerCache = {
+    ...(resolved.cache === undefined ? {} : { cache: resolved.cache }),
+    ...(resolved.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: resolved.cacheMaxBytes }),
+  };
+  const countCache = (reply: { hits: number; misses: number }): void => {
+    if (reply.hits > 0) metrics.cacheHits.inc({}, reply.hits);
+    if (reply.misses > 0) metrics.cacheMisses.inc({}, reply.misses);
+  };
   const queue = new CompressionQueue();
   // Worker threads when configured (and for chat unless a test hook replaces the compressor); else the in-thread queue.
   const pool = resolved.workers > 0 ? new CompressionWorkerPool(resolved.workers) : undefined;
@@ -110,10 +129,11 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   };
   const queuedChat: ChatCompressor =
     pool !== undefined && options.compressChat === undefined
-      ? async (messages, chatOptions) =>
-          (await pool.run({ kind: 'chat', messages, options: chatOptions }, performance.now() + resolved.timeoutMs)).value as Awaited<
-            ReturnType<ChatCompressor>
-          >
+      ? async (messages, chatOptions) => {
+          const reply = await pool.run({ kind: 'chat', messages, options: chatOptions, ...workerCache }, performance.now() + resolved.timeoutMs);
+          countCache(reply);
+          return reply.value as Awaited<ReturnType<ChatCompressor>>;
+        }
       : (messages, chatOptions) => queue.run(() => compressChat(messages, chatOptions), performance.now() + resolved.timeoutMs);
   const app = new Hono();
   if (pool !== undefined) {
@@ -155,15 +175,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     const body = parseJsonBody(await readBody(c.req.raw, resolved.maxBodyBytes));
     const job = planCompress(body, compressContext); // a bad request is a 400 here, before any worker
     const inWorker = async (): Promise<AnyResult> => {
-      const request = {
-        kind: 'compress' as const,
-        body,
-        ...(resolved.cache === undefined ? {} : { cache: resolved.cache }),
-        ...(resolved.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: resolved.cacheMaxBytes }),
-      };
-      const reply = await pool!.run(request, performance.now() + resolved.timeoutMs);
-      if (reply.hits > 0) metrics.cacheHits.inc({}, reply.hits);
-      if (reply.misses > 0) metrics.cacheMisses.inc({}, reply.misses);
+      const reply = await pool!.run({ kind: 'compress', body, regexKeep: resolved.regexKeep, ...workerCache }, performance.now() + resolved.timeoutMs);
+      countCache(reply);
       return reply.value as AnyResult;
     };
     try {

@@ -4,7 +4,8 @@
  */
 import { CtxpressError } from '@ctxpress/core';
 import type { CacheEvent, NodeCacheOption } from '@ctxpress/node';
-import { budgetOf, type BudgetSpec } from './config.js';
+import { budgetOf, type BudgetSpec, type RegexKeepPolicy } from './config.js';
+import { unsafeRegexReason } from './safe-regex.js';
 
 export const COMPRESS_FORMATS = ['text', 'markdown', 'auto', 'chat', 'json', 'logs', 'code'] as const;
 export type CompressFormat = (typeof COMPRESS_FORMATS)[number];
@@ -41,14 +42,33 @@ export interface CompressJob {
 
 const REGEXP_FLAGS = /^[dgimsuyv]*$/;
 
-/** `/body/flags` is a regular expression (as in the CLI and batch); anything else matches literally. */
-function keepPattern(pattern: string, index: number): RegExp | string {
+export type { RegexKeepPolicy } from './config.js';
+
+/**
+ * `/body/flags` is a regular expression (as in the CLI and batch); anything else matches literally. Policy `safe` (the
+ * default) refuses patterns that can backtrack catastrophically, `none` refuses every regular expression, `any` takes all.
+ */
+function keepPattern(pattern: string, index: number, policy: RegexKeepPolicy): RegExp | string {
   const lastSlash = pattern.lastIndexOf('/');
   if (!pattern.startsWith('/') || lastSlash < 2) return pattern;
   const flags = pattern.slice(lastSlash + 1);
   if (!REGEXP_FLAGS.test(flags)) return pattern;
+  const source = pattern.slice(1, lastSlash);
+  if (policy === 'none') {
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      `keep[${index}]: this server does not accept regular expressions in keep (regexKeep: none); send a plain string.`,
+    );
+  }
+  const unsafe = policy === 'safe' ? unsafeRegexReason(source) : undefined;
+  if (unsafe !== undefined) {
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      `keep[${index}]: regular expression refused, it could run for a very long time (${unsafe}); simplify it or send a plain string.`,
+    );
+  }
   try {
-    return new RegExp(pattern.slice(1, lastSlash), flags);
+    return new RegExp(source, flags);
   } catch (error) {
     throw new CtxpressError('INVALID_OPTION', `keep[${index}]: invalid regular expression (${error instanceof Error ? error.message : String(error)}).`);
   }
@@ -62,12 +82,14 @@ function option(message: string): CtxpressError {
   return new CtxpressError('INVALID_OPTION', message);
 }
 
-/** What the service adds to a request: its segment cache (text, markdown and auto only). */
+/** What the service adds to a request: its segment cache (text, markdown, auto and chat) and its regex policy. */
 export interface CompressContext {
   /** The cache to use, resolved when the compression runs; undefined: none. */
   readonly cache?: () => Promise<NodeCacheOption | undefined>;
   /** Every cache lookup (for the hit/miss metrics). */
   readonly onCacheEvent?: (event: CacheEvent) => void;
+  /** Regular expressions in `keep` (default `safe`). */
+  readonly regexKeep?: RegexKeepPolicy;
 }
 
 /** Checks the request and returns the compression to run; throws CtxpressError (→ 400) for a bad request. */
@@ -110,7 +132,7 @@ export function planCompress(body: unknown, context: CompressContext = {}): Comp
     if (!Array.isArray(keep) || !keep.every((pattern) => typeof pattern === 'string')) {
       throw option('keep must be an array of strings ("/re/flags" for a regular expression).');
     }
-    keepPatterns = (keep as string[]).map(keepPattern);
+    keepPatterns = (keep as string[]).map((pattern, index) => keepPattern(pattern, index, context.regexKeep ?? 'safe'));
   }
   const common = {
     budget,
@@ -181,7 +203,15 @@ export function planCompress(body: unknown, context: CompressContext = {}): Comp
         ...(keepLastTurns === undefined ? {} : { keepLastTurns: keepLastTurns as number }),
         ...(prefixStable === undefined ? {} : { prefixStable: prefixStable as boolean }),
       };
-      return { format: kind, run: async () => (await import('@ctxpress/node')).compressChat(messages, options) };
+      return {
+        format: kind,
+        run: async () => {
+          const node = await import('@ctxpress/node');
+          const cache = await context.cache?.();
+          if (cache === undefined) return node.compressChat(messages, options);
+          return node.compressChat(messages, { ...options, cache, ...(context.onCacheEvent === undefined ? {} : { onCacheEvent: context.onCacheEvent }) });
+        },
+      };
     }
     case 'code': {
       onlyFor(['keep', 'system', 'keepLastTurns', 'prefixStable', 'separator', 'documentSeparator', 'prune'], 'other formats');

@@ -13,7 +13,7 @@ let memoryStore: Promise<CacheStore> | undefined;
 /** One Redis store per worker and URL; its connection ends with the worker (terminate closes its sockets). */
 const redisStores = new Map<string, Promise<CacheStore>>();
 
-function cacheOf(job: Extract<WorkerJob, { kind: 'compress' }>): (() => Promise<NodeCacheOption | undefined>) | undefined {
+function cacheOf(job: WorkerJob): (() => Promise<NodeCacheOption | undefined>) | undefined {
   const cache = job.cache;
   if (cache === undefined) return undefined;
   if (/^rediss?:\/\//i.test(cache)) {
@@ -34,14 +34,21 @@ function cacheOf(job: Extract<WorkerJob, { kind: 'compress' }>): (() => Promise<
 
 async function run(job: WorkerJob): Promise<WorkerReply> {
   try {
-    if (job.kind === 'chat') {
-      const node = await import('@ctxpress/node');
-      return { id: job.id, ok: true, value: await node.compressChat(job.messages, job.options as Parameters<typeof node.compressChat>[1]), hits: 0, misses: 0 };
-    }
     let hits = 0;
     let misses = 0;
     const cache = cacheOf(job);
+    if (job.kind === 'chat') {
+      const node = await import('@ctxpress/node');
+      const store = await cache?.();
+      const options = job.options as Parameters<typeof node.compressChat>[1];
+      const value = await node.compressChat(
+        job.messages,
+        store === undefined ? options : { ...options, cache: store, onCacheEvent: (event) => (event.type === 'hit' ? hits++ : misses++) },
+      );
+      return { id: job.id, ok: true, value, hits, misses };
+    }
     const plan = planCompress(job.body, {
+      regexKeep: job.regexKeep,
       ...(cache === undefined ? {} : { cache }),
       onCacheEvent: (event) => (event.type === 'hit' ? hits++ : misses++),
     });

@@ -6,9 +6,14 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig, resolveConfig } from './config
 import { upstreamUrl } from './proxy.js';
 
 describe('configuration', () => {
-  it('has safe defaults: loopback, port 8787, fail-open', () => {
+  it('has safe defaults: loopback, port 8787, fail-open, safe regular expressions only', () => {
     expect(resolveConfig()).toEqual({ ...DEFAULT_CONFIG });
     expect(resolveConfig().host).toBe('127.0.0.1');
+    expect(resolveConfig().regexKeep).toBe('safe');
+  });
+
+  it('rejects an unknown regexKeep policy, naming where it came from', async () => {
+    await expect(loadConfig({ env: { CTXPRESS_REGEX_KEEP: 'maybe' } })).rejects.toThrow(/CTXPRESS_REGEX_KEEP.*safe, any or none/);
   });
 
   it('reads every CTXPRESS_* variable', async () => {
@@ -23,6 +28,7 @@ describe('configuration', () => {
         CTXPRESS_FAIL_MODE: 'closed',
         CTXPRESS_TIMEOUT_MS: '2500',
         CTXPRESS_MAX_BODY_BYTES: '1048576',
+        CTXPRESS_REGEX_KEEP: 'none',
         UNRELATED: 'x',
       },
     });
@@ -37,6 +43,7 @@ describe('configuration', () => {
       timeoutMs: 2500,
       maxBodyBytes: 1048576,
       workers: DEFAULT_CONFIG.workers,
+      regexKeep: 'none',
     });
   });
 

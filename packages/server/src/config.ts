@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 
 export type BudgetSpec = { readonly tokens: number } | { readonly ratio: number };
 export type FailMode = 'open' | 'closed';
+/** Regular expressions in `/v1/compress` `keep`: `safe` refuses catastrophic-backtracking shapes, `none` all, `any` none. */
+export type RegexKeepPolicy = 'safe' | 'any' | 'none';
 
 /** The resolved, validated configuration. */
 export interface ServerConfig {
@@ -45,6 +47,8 @@ export interface ServerConfig {
   readonly cacheMaxBytes?: number;
   /** Worker threads that compress (default `os.availableParallelism()`); 0 compresses on the event loop, one at a time. */
   readonly workers: number;
+  /** Regular expressions in `keep` of `/v1/compress` (default `safe`; see docs/decisions/0013). */
+  readonly regexKeep: RegexKeepPolicy;
 }
 
 export const DEFAULT_CONFIG = {
@@ -55,6 +59,7 @@ export const DEFAULT_CONFIG = {
   timeoutMs: 10_000,
   maxBodyBytes: 10 * 1024 * 1024,
   workers: availableParallelism(),
+  regexKeep: 'safe' as RegexKeepPolicy,
 } as const;
 
 /** A configuration value that is missing or malformed; the message says which one and where it came from. */
@@ -81,6 +86,7 @@ export interface RawConfig {
   readonly cache?: unknown;
   readonly cacheMaxBytes?: unknown;
   readonly workers?: unknown;
+  readonly regexKeep?: unknown;
 }
 
 const KNOWN_KEYS = new Set([
@@ -101,6 +107,7 @@ const KNOWN_KEYS = new Set([
   'cache',
   'cacheMaxBytes',
   'workers',
+  'regexKeep',
 ]);
 
 const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
@@ -118,6 +125,7 @@ const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   CTXPRESS_CACHE: 'cache',
   CTXPRESS_CACHE_MAX_BYTES: 'cacheMaxBytes',
   CTXPRESS_WORKERS: 'workers',
+  CTXPRESS_REGEX_KEEP: 'regexKeep',
 };
 
 /** The `CTXPRESS_*` variables that are set (empty strings count as unset). */
@@ -286,12 +294,17 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   }
 
   const workers = get('workers') === undefined ? DEFAULT_CONFIG.workers : integer(get('workers')!.value, 0, 1024, where('workers', 'CTXPRESS_WORKERS'));
+  const regexKeepValue = get('regexKeep')?.value ?? DEFAULT_CONFIG.regexKeep;
+  if (regexKeepValue !== 'safe' && regexKeepValue !== 'any' && regexKeepValue !== 'none') {
+    throw new ConfigError(`${where('regexKeep', 'CTXPRESS_REGEX_KEEP')}: expected safe, any or none, got ${show(regexKeepValue)}.`);
+  }
 
   return {
     port,
     host,
     apiKeys,
     workers,
+    regexKeep: regexKeepValue,
     failMode: failModeValue,
     timeoutMs,
     maxBodyBytes,

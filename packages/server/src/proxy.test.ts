@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, type AccessLogEntry } from './app.js';
+import { closeApp, createApp, type AccessLogEntry } from './app.js';
 import { Metrics } from './metrics.js';
 import { startServer } from './server.js';
 import type { ChatCompressor } from './proxy.js';
@@ -168,6 +168,46 @@ describe('OpenAI-compatible proxy', () => {
     const field = await app.request('/v1/chat/completions', post({ messages, ctxpress: { budget: { tokens: 5 }, url: 'x' } }));
     expect(field.status).toBe(400);
     expect(upstream.received).toHaveLength(0);
+  });
+});
+
+describe('proxy with a segment cache', () => {
+  const metricValue = async (app: ReturnType<typeof createApp>, name: string): Promise<number> => {
+    const text = await (await app.request('/metrics')).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+  const turn = (n: number): unknown[] => {
+    const out: unknown[] = [{ role: 'system', content: 'You are a helpful assistant.' }];
+    for (let t = 0; t < n; t++) {
+      out.push({ role: 'user', content: `Report part ${t}:\n\n${sample}` }, { role: 'assistant', content: `Noted part ${t}.` });
+    }
+    out.push({ role: 'user', content: 'What limits the battery life of the rover?' });
+    return out;
+  };
+
+  it.each([
+    ['in-thread', 0],
+    ['in a worker', 1],
+  ])('%s: a conversation that grew by a turn hits the cache, and forwards exactly what an uncached proxy forwards', async (_name, workers) => {
+    const cached = createApp({ upstream: upstream.url, cache: 'memory', workers, keepLastTurns: 1 });
+    const plain = createApp({ upstream: upstream.url, workers: 0, keepLastTurns: 1 });
+    try {
+      for (const n of [2, 3]) {
+        const body = { model: 'gpt-4o', messages: turn(n) };
+        const a = await cached.request('/v1/chat/completions', post(body, { 'x-ctxpress-ratio': '4' }));
+        expect(a.status).toBe(200);
+        expect(a.headers.get('x-ctxpress-status')).toBe('compressed');
+        const viaCache = last().body;
+        await plain.request('/v1/chat/completions', post(body, { 'x-ctxpress-ratio': '4' }));
+        expect(viaCache).toBe(last().body);
+      }
+      // the second conversation repeats the first one's messages: their counts and term bags were cached
+      expect(await metricValue(cached, 'ctxpress_cache_hits_total')).toBeGreaterThan(0);
+      expect(await metricValue(cached, 'ctxpress_cache_misses_total')).toBeGreaterThan(0);
+    } finally {
+      await closeApp(cached);
+    }
   });
 });
 

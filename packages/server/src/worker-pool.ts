@@ -4,14 +4,29 @@
  * replaced, so a stuck compression frees its thread. Workers start lazily and do not keep the process alive.
  * @module
  */
+import type { RegexKeepPolicy } from './compress-request.js';
 import { Worker } from 'node:worker_threads';
 import { CtxpressError, type ErrorCode } from '@ctxpress/core';
 import { TimeoutError } from './http.js';
 
 /** A job as sent to a worker (structured-clone data only). */
 export type WorkerJob =
-  | { readonly id: number; readonly kind: 'compress'; readonly body: unknown; readonly cache?: string; readonly cacheMaxBytes?: number }
-  | { readonly id: number; readonly kind: 'chat'; readonly messages: readonly unknown[]; readonly options: unknown };
+  | {
+      readonly id: number;
+      readonly kind: 'compress';
+      readonly body: unknown;
+      readonly regexKeep: RegexKeepPolicy;
+      readonly cache?: string;
+      readonly cacheMaxBytes?: number;
+    }
+  | {
+      readonly id: number;
+      readonly kind: 'chat';
+      readonly messages: readonly unknown[];
+      readonly options: unknown;
+      readonly cache?: string;
+      readonly cacheMaxBytes?: number;
+    };
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly hits: number; readonly misses: number }

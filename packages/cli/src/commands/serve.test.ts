@@ -52,8 +52,10 @@ describe('ctxpress serve', () => {
     [['serve'], { CTXPRESS_FAIL_MODE: 'maybe' }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
     [['serve', '--upstream', 'ftp://x'], {}, /flags: upstream: must be an http/],
     [['serve', '--config', '/nonexistent/ctxpress.json'], {}, /cannot read it/],
-    [['serve', '--cache', 'redis://localhost:6379'], {}, /flags: cache: Redis is not supported yet/],
-    [['serve'], { CTXPRESS_CACHE: 'redis://localhost:6379' }, /CTXPRESS_CACHE: Redis is not supported yet/],
+    [['serve', '--cache', 'redis://'], {}, /flags: cache: not a Redis URL/],
+    [['serve'], { CTXPRESS_CACHE: 'redis://:secret@/x' }, /CTXPRESS_CACHE: not a Redis URL/],
+    [['serve', '--cache', 'memory', '--regex-keep', 'sometimes'], {}, /Allowed choices are safe, any, none/],
+    [['serve'], { CTXPRESS_REGEX_KEEP: 'sometimes' }, /CTXPRESS_REGEX_KEEP: expected safe, any or none/],
     [['serve', '--workers', 'many'], {}, /an integer 0-1024/],
     [['serve'], { CTXPRESS_WORKERS: '-1' }, /CTXPRESS_WORKERS: expected an integer from 0 to 1024/],
   ])('exits 2 on a bad configuration: %j', async (argv, env, message) => {

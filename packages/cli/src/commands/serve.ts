@@ -18,6 +18,7 @@ export interface ServeFlags {
   readonly failMode?: 'open' | 'closed';
   readonly cache?: string;
   readonly workers?: number;
+  readonly regexKeep?: 'safe' | 'any' | 'none';
   readonly quiet?: boolean;
 }
 
@@ -53,6 +54,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
     ...(flags.failMode === undefined ? {} : { failMode: flags.failMode }),
     ...(flags.cache === undefined ? {} : { cache: flags.cache }),
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+    ...(flags.regexKeep === undefined ? {} : { regexKeep: flags.regexKeep }),
   };
   let config;
   try {
@@ -70,6 +72,7 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
   const budget = config.budget === undefined ? 'none (proxied requests pass through unless they set one)' : JSON.stringify(config.budget);
   io.stderr.write(
     `ctxpress serve: listening on ${running.url}\n` +
+      `  playground: ${running.url}/ · API: ${running.url}/v1/compress · OpenAI-compatible proxy: ${running.url}/v1 · metrics: ${running.url}/metrics\n` +
       `  upstream: ${config.upstream ?? 'none (proxy routes answer 503)'} · budget: ${budget} · fail mode: ${config.failMode}` +
       ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache === undefined ? 'off' : config.cache.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')} · workers: ${config.workers}\n`,
   );
