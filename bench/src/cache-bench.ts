@@ -22,7 +22,8 @@ export interface CacheBenchRow {
   /** `none`, `memory` or `file`. */
   readonly store: string;
   /**
-   * `cold` (query A, empty cache), `warm` (query B after A), `uncached` (query B, no cache), `grown` (query B on the set
+   * `cold` (query A, empty cache), `warm` (query B after A), `warm-again` (query B once more: the next request, whose
+   * entries are already decoded in this process), `uncached` (query B, no cache), `grown` (query B on the set
    * plus one new document, after A: every other document hits, the token count is redone) or `grown-uncached`.
    */
   readonly state: string;
@@ -132,6 +133,8 @@ export async function runCacheBench(options: CacheBenchOptions): Promise<CacheBe
       const memory = memoryCacheStore();
       add('memory/cold', await timed(() => compressSync(documents, { ...base, query: queryA, cache: { store: memory } })));
       add('memory/warm', await timed(() => compressSync(documents, { ...base, query: queryB, cache: { store: memory } })));
+      // the next request on the same documents: the in-memory store returns the same bytes, whose decoding is reused
+      add('memory/warm-again', await timed(() => compressSync(documents, { ...base, query: queryB, cache: { store: memory } })));
       add('none/grown-uncached', await timed(() => compressSync(grownSet, { ...base, query: queryB })));
       add('memory/grown', await timed(() => compressSync(grownSet, { ...base, query: queryB, cache: { store: memory } })));
       const directory = join(scratch, `run-${run}`);
@@ -164,7 +167,7 @@ export function cacheBenchMarkdown(rows: readonly CacheBenchRow[], documents: nu
   const lines = [
     '## Cache: cold vs warm',
     '',
-    `${documents} documents, ${inputTokens.toLocaleString('en-US')} tokens (${tokenizerName}), budget ratio ${ratio}. Cold = query A on an empty cache; warm = query B after it; uncached = query B without a cache; grown = query B on the set plus one new document (the other documents hit, the one-pass count is redone), against grown-uncached. Median of ${rows[0]?.runs ?? 0} runs; stage columns are the core's own timings (ms), total is the wall time of the call (for the file store including prefetch and write-back).`,
+    `${documents} documents, ${inputTokens.toLocaleString('en-US')} tokens (${tokenizerName}), budget ratio ${ratio}. Cold = query A on an empty cache; warm = query B after it; warm-again = query B once more, the next request on those documents (an in-memory store hands back the same bytes, so their decoding is reused); uncached = query B without a cache; grown = query B on the set plus one new document (the other documents hit, the one-pass count is redone), against grown-uncached. Median of ${rows[0]?.runs ?? 0} runs; stage columns are the core's own timings (ms), total is the wall time of the call (for the file store including prefetch and write-back).`,
     '',
     `- query A: ${queryA}`,
     `- query B: ${queryB}`,

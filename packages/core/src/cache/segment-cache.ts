@@ -396,6 +396,30 @@ export interface CachedInput {
   readonly hits: number;
 }
 
+/**
+ * Decoded entries by the identity of the stored bytes. An in-memory store hands back the same `Uint8Array` for a key on
+ * every read, so a warm call decodes nothing; other stores return new arrays and simply miss here. Entries are never
+ * mutated after decoding, and a key names its content, so an entry found here is the one the bytes decode to.
+ */
+const decodedSources = new WeakMap<Uint8Array, SourceEntry>();
+const decodedCounts = new WeakMap<Uint8Array, CountsEntry>();
+
+function decodeSourceEntryOnce(bytes: Uint8Array, source: Source): SourceEntry | undefined {
+  const known = decodedSources.get(bytes);
+  if (known !== undefined) return known.textLength === source.text.length ? known : undefined;
+  const entry = decodeSourceEntry(bytes, source);
+  if (entry !== undefined) decodedSources.set(bytes, entry);
+  return entry;
+}
+
+function decodeCountsOnce(bytes: Uint8Array, units: number): CountsEntry | undefined {
+  const known = decodedCounts.get(bytes);
+  if (known !== undefined) return known.unitTokens === undefined || known.unitTokens.length === units ? known : undefined;
+  const entry = decodeCounts(bytes, units);
+  if (entry !== undefined) decodedCounts.set(bytes, entry);
+  return entry;
+}
+
 /** Reads (or builds and writes) every source's entry and reads the counts entry. Never throws for a cache failure. */
 export function loadSegments(options: SegmentCacheOptions, segmenter: Segmenter, segmenterId: string, tokenizer: Tokenizer, documentSeparator: string, sources: readonly Source[]): CachedInput {
   const hash = options.hash ?? hash128;
@@ -405,7 +429,7 @@ export function loadSegments(options: SegmentCacheOptions, segmenter: Segmenter,
   for (let s = 0; s < sources.length; s++) {
     const key = keys.sourceKeys[s]!;
     const bytes = getSync(options.store, key);
-    let entry = bytes === undefined ? undefined : decodeSourceEntry(bytes, sources[s]!);
+    let entry = bytes === undefined ? undefined : decodeSourceEntryOnce(bytes, sources[s]!);
     if (entry !== undefined) hits++;
     else {
       entry = buildSourceEntry(segmenter, sources[s]!);
@@ -415,7 +439,7 @@ export function loadSegments(options: SegmentCacheOptions, segmenter: Segmenter,
   }
   const segmentation = assembleSegmentation(sources, entries);
   const countsBytes = getSync(options.store, keys.countsKey);
-  const counts = countsBytes === undefined ? undefined : decodeCounts(countsBytes, segmentation.units.length);
+  const counts = countsBytes === undefined ? undefined : decodeCountsOnce(countsBytes, segmentation.units.length);
   return { segmentation, entries, counts, keys, hits };
 }
 

@@ -56,6 +56,9 @@ function decodeBag(bytes: Uint8Array): TermBag | undefined {
   };
 }
 
+/** Decoded bags by the identity of the stored bytes (an in-memory store returns the same array on every read). */
+const decodedBags = new WeakMap<Uint8Array, TermBag>();
+
 /** `messageBag` through the cache (messages whose scored text is short are computed directly). */
 export function cachedBags(cache: SegmentCacheOptions): (m: ChatMessage) => TermBag {
   const hash = cache.hash ?? hash128;
@@ -64,7 +67,11 @@ export function cachedBags(cache: SegmentCacheOptions): (m: ChatMessage) => Term
     if (text.length < COUNT_CACHE_MIN_CHARS) return termBag(text);
     const key = bagCacheKey(hash, text);
     const bytes = getSync(cache.store, key);
-    const found = bytes === undefined ? undefined : decodeBag(bytes);
+    let found = bytes === undefined ? undefined : decodedBags.get(bytes);
+    if (found === undefined && bytes !== undefined) {
+      found = decodeBag(bytes);
+      if (found !== undefined) decodedBags.set(bytes, found);
+    }
     if (found !== undefined) return found;
     const { length, counts } = termCounts(text);
     const encoded = encodeBag(length, counts);
