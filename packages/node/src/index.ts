@@ -73,4 +73,6 @@ export type {
   NodeCacheOption,
 } from './cache/index.js';
 export { memoryCacheStore } from '@ctxpress/core';
+export { tieredCacheStore } from '@ctxpress/core/cache';
+export type { TieredCacheStoreOptions } from '@ctxpress/core/cache';
 export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';

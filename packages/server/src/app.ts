@@ -89,7 +89,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const cache = async (): Promise<NodeCacheOption | undefined> => {
     if (resolved.cache === undefined) return undefined;
     const url = resolved.cache;
-    if (/^rediss?:\/\//i.test(url)) return (redisStore ??= import('@ctxpress/node').then((node) => node.redisCacheStore({ url })));
+    if (/^rediss?:\/\//i.test(url)) return (redisStore ??= import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url }) })));
     const limit = resolved.cacheMaxBytes === undefined ? {} : { maxBytes: resolved.cacheMaxBytes };
     if (resolved.cache === 'memory') {
       return (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: resolved.cacheMaxBytes ?? 256 * 1024 * 1024 })));

@@ -20,7 +20,7 @@ function cacheOf(job: WorkerJob): (() => Promise<NodeCacheOption | undefined>) |
     return () => {
       let store = redisStores.get(cache);
       if (store === undefined) {
-        store = import('@ctxpress/node').then((node) => node.redisCacheStore({ url: cache }));
+        store = import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url: cache }) }));
         redisStores.set(cache, store);
       }
       return store;

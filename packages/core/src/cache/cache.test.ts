@@ -5,6 +5,7 @@ import { createSources } from '../sources.js';
 import { structuredTextSegmenter } from '../segmenters/structured-text-segmenter.js';
 import { buildScoringContext } from '../scoring-context.js';
 import { runCacheStoreContract, wordTokenizer, SAMPLE_DOCUMENTS } from '../testing/index.js';
+import { tieredCacheStore } from './tiered.js';
 import type { CompressionResult, CompressOptions, DocumentInput, Tokenizer } from '../index.js';
 import { memoryCacheStore } from './store.js';
 import type { CacheStore } from './store.js';
@@ -12,6 +13,38 @@ import { hash128 } from './hash.js';
 import { assembleSegmentation, buildSourceEntry, contextFromEntries, decodeSourceEntry, encodeSourceEntry, segmentCacheKeys } from './segment-cache.js';
 
 runCacheStoreContract({ describe, it, expect }, 'memoryCacheStore', () => memoryCacheStore(), { bounded: (maxBytes) => memoryCacheStore({ maxBytes }) });
+/** An async store over a memory store (as a disk or network store answers). */
+const asyncStore = (inner = memoryCacheStore()): CacheStore => ({
+  name: 'async',
+  get: async (key) => inner.get(key),
+  set: async (key, value) => inner.set(key, value),
+  delete: async (key) => inner.delete(key),
+  clear: async () => inner.clear(),
+});
+runCacheStoreContract({ describe, it, expect }, 'tieredCacheStore (memory front, async back)', () => tieredCacheStore({ back: asyncStore() }));
+runCacheStoreContract({ describe, it, expect }, 'tieredCacheStore (front smaller than the values)', () =>
+  tieredCacheStore({ back: asyncStore(), frontMaxBytes: 16 }),
+);
+
+describe('tieredCacheStore', () => {
+  it('answers from the front synchronously with the same bytes each time, fills it from the back, and batches misses', async () => {
+    const inner = memoryCacheStore();
+    const reads: string[][] = [];
+    const back: CacheStore = { ...asyncStore(inner), getMany: async (keys) => (reads.push([...keys]), keys.map((k) => inner.get(k))) };
+    inner.set('a', new Uint8Array([1]));
+    inner.set('b', new Uint8Array([2]));
+    const store = tieredCacheStore({ back });
+    expect(await store.getMany!(['a', 'x', 'b'])).toEqual([new Uint8Array([1]), undefined, new Uint8Array([2])]);
+    expect(reads).toEqual([['a', 'x', 'b']]);
+    const first = store.get('a');
+    expect(first).toBeInstanceOf(Uint8Array); // synchronous now
+    expect(store.get('a')).toBe(first);
+    expect(await store.getMany!(['a', 'b', 'x'])).toEqual([new Uint8Array([1]), new Uint8Array([2]), undefined]);
+    expect(reads).toEqual([['a', 'x', 'b'], ['x']]);
+    await store.set('c', new Uint8Array([3]));
+    expect(inner.get('c')).toEqual(new Uint8Array([3]));
+  });
+});
 
 /** A tokenizer with countRanges whose pieces cross word boundaries (a punctuation run takes the white space after it). */
 function rangesTokenizer(): Tokenizer {
@@ -44,7 +77,28 @@ function rangesTokenizer(): Tokenizer {
   };
 }
 
-const WORDS = ['rover', 'battery', 'Dust', 'solar', 'the', 'of', 'night', 'heater', 'Mars', 'array', 'is', 'not', 'getValue', 'user_id', 'Dr.', 'café', '你好', '42', '3.5', 'parseHttpRequestHeaderValueFromSocketStreamBuffer'];
+const WORDS = [
+  'rover',
+  'battery',
+  'Dust',
+  'solar',
+  'the',
+  'of',
+  'night',
+  'heater',
+  'Mars',
+  'array',
+  'is',
+  'not',
+  'getValue',
+  'user_id',
+  'Dr.',
+  'café',
+  '你好',
+  '42',
+  '3.5',
+  'parseHttpRequestHeaderValueFromSocketStreamBuffer',
+];
 const word = fc.constantFrom(...WORDS);
 const sentence = fc.array(word, { minLength: 1, maxLength: 12 }).chain((ws) => fc.constantFrom('.', '!', '', ':').map((p) => ws.join(' ') + p));
 const line = fc.oneof(
@@ -56,11 +110,16 @@ const line = fc.oneof(
 );
 const text = fc.array(line, { minLength: 0, maxLength: 25 }).map((ls) => ls.join('\n'));
 const documents = fc.array(
-  fc.record({ title: fc.option(sentence, { nil: undefined }), text }).map((d): DocumentInput => (d.title === undefined ? { text: d.text } : { title: d.title, text: d.text })),
+  fc
+    .record({ title: fc.option(sentence, { nil: undefined }), text })
+    .map((d): DocumentInput => (d.title === undefined ? { text: d.text } : { title: d.title, text: d.text })),
   { minLength: 1, maxLength: 4 },
 );
 const input = fc.oneof(text, documents);
-const query = fc.option(fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(' ')), { nil: undefined });
+const query = fc.option(
+  fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(' ')),
+  { nil: undefined },
+);
 
 function withoutTimings(r: CompressionResult): Record<string, unknown> {
   return Object.fromEntries(Object.entries(r).filter(([key]) => key !== 'timings'));
@@ -78,15 +137,23 @@ describe('segment cache', () => {
   for (const tokenizer of [wordTokenizer(), rangesTokenizer()]) {
     it(`gives the same output with and without a cache, cold and warm, across queries (${tokenizer.name})`, () => {
       fc.assert(
-        fc.property(input, query, query, fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.constantFrom(false as const, 0.4), (inp, q1, q2, tokens, explain, prune) => {
-          const store = memoryCacheStore();
-          for (const q of [q1, q2, q1]) {
-            const base: CompressOptions = { tokenizer, budget: { tokens }, explain, prune, ...(q === undefined ? {} : { query: q }) };
-            const plain = outcome(inp, base);
-            expect(outcome(inp, { ...base, cache: { store } })).toEqual(plain);
-            expect(outcome(inp, { ...base, cache: { store } })).toEqual(plain);
-          }
-        }),
+        fc.property(
+          input,
+          query,
+          query,
+          fc.integer({ min: 1, max: 300 }),
+          fc.boolean(),
+          fc.constantFrom(false as const, 0.4),
+          (inp, q1, q2, tokens, explain, prune) => {
+            const store = memoryCacheStore();
+            for (const q of [q1, q2, q1]) {
+              const base: CompressOptions = { tokenizer, budget: { tokens }, explain, prune, ...(q === undefined ? {} : { query: q }) };
+              const plain = outcome(inp, base);
+              expect(outcome(inp, { ...base, cache: { store } })).toEqual(plain);
+              expect(outcome(inp, { ...base, cache: { store } })).toEqual(plain);
+            }
+          },
+        ),
         { numRuns: 120 },
       );
     });
@@ -122,7 +189,10 @@ describe('segment cache', () => {
     const tokenizer = rangesTokenizer();
     const store = memoryCacheStore();
     const docs = [{ text: 'Ends with a dot.' }, { text: '...and starts with dots!!' }, { text: '  spaced  ' }, { text: '' }, { text: 'x' }];
-    const fullText = docs.map((d) => d.text).filter((t) => t.length > 0).join('\n\n');
+    const fullText = docs
+      .map((d) => d.text)
+      .filter((t) => t.length > 0)
+      .join('\n\n');
     for (let i = 0; i < 3; i++) {
       const r = compressSync(docs, { tokenizer, budget: { tokens: 3 }, cache: { store } });
       expect(r.tokens.original).toBe(tokenizer.count(fullText));
@@ -130,7 +200,14 @@ describe('segment cache', () => {
     // a reordered set shares every source entry but not the counts: still exact
     const reordered = [...docs].reverse();
     const r = compressSync(reordered, { tokenizer, budget: { tokens: 3 }, cache: { store } });
-    expect(r.tokens.original).toBe(tokenizer.count(reordered.map((d) => d.text).filter((t) => t.length > 0).join('\n\n')));
+    expect(r.tokens.original).toBe(
+      tokenizer.count(
+        reordered
+          .map((d) => d.text)
+          .filter((t) => t.length > 0)
+          .join('\n\n'),
+      ),
+    );
   });
 
   it('skips cached sources: a warm call does not segment or count again', () => {
@@ -139,7 +216,12 @@ describe('segment cache', () => {
     const tokenizer: Tokenizer = { ...base, countRanges: (t, s, e) => (rangeCalls++, base.countRanges!(t, s, e)) };
     let segmentCalls = 0;
     const store = memoryCacheStore();
-    const counting: CacheStore = { ...store, name: 'counting', get: (k) => store.get(k), set: (k, v) => (segmentCalls += k.includes(':s:') ? 1 : 0, store.set(k, v)) };
+    const counting: CacheStore = {
+      ...store,
+      name: 'counting',
+      get: (k) => store.get(k),
+      set: (k, v) => ((segmentCalls += k.includes(':s:') ? 1 : 0), store.set(k, v)),
+    };
     compressSync(SAMPLE_DOCUMENTS, { tokenizer, budget: { ratio: 3 }, query: 'dust', cache: { store: counting } });
     expect([rangeCalls, segmentCalls]).toEqual([1, SAMPLE_DOCUMENTS.length]);
     compressSync(SAMPLE_DOCUMENTS, { tokenizer, budget: { ratio: 3 }, query: 'radio', cache: { store: counting } });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { compressSync, CtxpressError } from '@ctxpress/core';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
-import { memoryCacheStore, segmentCacheKeysFor } from '@ctxpress/core/cache';
+import { memoryCacheStore, segmentCacheKeysFor, tieredCacheStore } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
 import { resolveTokenizer } from '../structured.js';
 import { fileCacheStore } from './file-store.js';
@@ -44,14 +44,18 @@ let sharedMemory: CacheStore | undefined;
 const fileStores = new Map<string, CacheStore>();
 const redisStores = new Map<string, CacheStore>();
 
-/** The store behind a `cache` option (the same object for the same `'memory'`, directory or Redis URL). */
+/**
+ * The store behind a `cache` option (the same object for the same `'memory'`, directory or Redis URL). A directory or
+ * a Redis URL gets a 64 MiB in-memory front per process (`tieredCacheStore`): repeated documents are then read from
+ * memory, and the disk or Redis holds what outlives the process or is shared between processes.
+ */
 export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
   if (cache === 'memory') return (sharedMemory ??= memoryCacheStore({ maxBytes: 256 * 1024 * 1024 }));
   if (isRedisUrl(cache)) {
     const url = cache.trim();
     let found = redisStores.get(url);
     if (found === undefined) {
-      found = redisCacheStore({ url }); // throws INVALID_OPTION for a malformed URL
+      found = tieredCacheStore({ back: redisCacheStore({ url }) }); // throws INVALID_OPTION for a malformed URL
       redisStores.set(url, found);
     }
     return found;
@@ -64,7 +68,7 @@ export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
     if (typeof directory === 'string' && directory.length > 0 && (maxBytes === undefined || (typeof maxBytes === 'number' && maxBytes >= 0))) {
       let found = fileStores.get(directory);
       if (found === undefined) {
-        found = fileCacheStore(maxBytes === undefined ? { directory } : { directory, maxBytes });
+        found = tieredCacheStore({ back: fileCacheStore(maxBytes === undefined ? { directory } : { directory, maxBytes }) });
         fileStores.set(directory, found);
       }
       return found;
