@@ -31,53 +31,80 @@ export function renderSelection(
   const wordSeparator = options.wordSeparator ?? ' ';
   const { units, sources } = segmentation;
   const kept: Span[] = [];
-  const dropped: Span[] = [];
   const parts: string[] = [];
-  let cur: { source: number; start: number; end: number; unit: number } | undefined;
-  let dropCur: { source: number; start: number; end: number; unit: number } | undefined;
-  const flush = (): void => {
-    if (cur === undefined) return;
-    const src = sources[cur.source]!;
-    kept.push({ sourceId: src.id, start: cur.start, end: cur.end });
-    parts.push(src.text.slice(cur.start, cur.end));
-    cur = undefined;
-  };
+  // the open kept span (curSource -1: none); plain locals rather than an object or closures, as this runs per unit
+  let curSource = -1;
+  let curStart = 0;
+  let curEnd = 0;
   let lastSource = -1;
   let lastUnit = -1;
-  const addDropped = (source: number, start: number, end: number, unit: number): void => {
-    if (dropCur !== undefined && dropCur.source === source && dropCur.unit >= unit - 1) {
-      dropCur.end = end;
-      dropCur.unit = unit;
-      return;
-    }
-    if (dropCur !== undefined) dropped.push({ sourceId: sources[dropCur.source]!.id, start: dropCur.start, end: dropCur.end });
-    dropCur = { source, start, end, unit };
-  };
   for (let u = 0; u < units.length; u++) {
+    if (keep[u] !== 1) continue;
     const unit = units[u]!;
-    if (keep[u] !== 1) {
-      addDropped(unit.source, unit.start, unit.end, u);
-      continue;
-    }
-    const ranges = pieces?.get(u) ?? [[unit.start, unit.end] as const];
-    for (let r = 0; r < ranges.length; r++) {
-      const [s, e] = ranges[r]!;
-      if (r > 0) addDropped(unit.source, ranges[r - 1]![1], s, u);
-      const adjacent = cur !== undefined && cur.source === unit.source && r === 0 && lastUnit === u - 1 && cur.end === units[u - 1]!.end && s === unit.start;
-      if (adjacent && cur !== undefined) {
-        cur.end = e;
-        cur.unit = u;
+    const ranges = pieces?.get(u);
+    const count = ranges === undefined ? 1 : ranges.length;
+    for (let r = 0; r < count; r++) {
+      const s = ranges === undefined ? unit.start : ranges[r]![0];
+      const e = ranges === undefined ? unit.end : ranges[r]![1];
+      const adjacent = curSource !== -1 && curSource === unit.source && r === 0 && lastUnit === u - 1 && curEnd === units[u - 1]!.end && s === unit.start;
+      if (adjacent) {
+        curEnd = e;
         continue;
       }
-      const hadPrevious = cur !== undefined || kept.length > 0;
-      flush();
+      const hadPrevious = curSource !== -1 || kept.length > 0;
+      if (curSource !== -1) {
+        const src = sources[curSource]!;
+        kept.push({ sourceId: src.id, start: curStart, end: curEnd });
+        parts.push(src.text.slice(curStart, curEnd));
+      }
       if (hadPrevious) parts.push(lastSource !== unit.source ? documentSeparator : r > 0 ? wordSeparator : separator);
-      cur = { source: unit.source, start: s, end: e, unit: u };
+      curSource = unit.source;
+      curStart = s;
+      curEnd = e;
       lastSource = unit.source;
     }
     lastUnit = u;
   }
-  flush();
-  if (dropCur !== undefined) dropped.push({ sourceId: sources[dropCur.source]!.id, start: dropCur.start, end: dropCur.end });
-  return { text: parts.join(''), kept, dropped };
+  if (curSource !== -1) {
+    const src = sources[curSource]!;
+    kept.push({ sourceId: src.id, start: curStart, end: curEnd });
+    parts.push(src.text.slice(curStart, curEnd));
+  }
+  return { text: parts.join(''), kept, dropped: droppedSpans(segmentation, keep, pieces) };
+}
+
+/**
+ * What was left out, in source order: dropped units and the gaps between the pieces of pruned units, merged while they
+ * are consecutive (same source, this unit or the one after the previous dropped range).
+ */
+function droppedSpans(segmentation: Segmentation, keep: Uint8Array, pieces: ReadonlyMap<number, ReadonlyArray<readonly [number, number]>> | undefined): Span[] {
+  const { units, sources } = segmentation;
+  const dropped: Span[] = [];
+  let source = -1;
+  let start = 0;
+  let end = 0;
+  let last = 0;
+  for (let u = 0; u < units.length; u++) {
+    const unit = units[u]!;
+    const ranges = keep[u] === 1 ? pieces?.get(u) : undefined;
+    if (keep[u] === 1 && ranges === undefined) continue;
+    // a dropped unit is one range; a pruned unit contributes the gaps between its pieces
+    const count = ranges === undefined ? 1 : ranges.length - 1;
+    for (let r = 0; r < count; r++) {
+      const s = ranges === undefined ? unit.start : ranges[r]![1];
+      const e = ranges === undefined ? unit.end : ranges[r + 1]![0];
+      if (source !== -1 && source === unit.source && last >= u - 1) {
+        end = e;
+        last = u;
+        continue;
+      }
+      if (source !== -1) dropped.push({ sourceId: sources[source]!.id, start, end });
+      source = unit.source;
+      start = s;
+      end = e;
+      last = u;
+    }
+  }
+  if (source !== -1) dropped.push({ sourceId: sources[source]!.id, start, end });
+  return dropped;
 }

@@ -115,19 +115,22 @@ export function bm25Scorer(options: Bm25ScorerOptions = {}): Scorer {
 function prefixTerms(context: ScoringContext): Uint32Array {
   const query: string[] = [];
   const isQuery = new Set(context.queryTermIds);
-  for (const [term, id] of context.vocabulary) if (isQuery.has(id) && term.length >= 4) query.push(term);
+  // Map#forEach rather than for…of: no [term, id] entry array per vocabulary term
+  context.vocabulary.forEach((id, term) => {
+    if (isQuery.has(id) && term.length >= 4) query.push(term);
+  });
   for (const term of context.queryTermsMissing) if (term.length >= 4) query.push(term);
   if (query.length === 0) return new Uint32Array(0);
   const out: number[] = [];
-  for (const [term, id] of context.vocabulary) {
-    if (term.length < 3 || term.length > 5 || isQuery.has(id)) continue;
+  context.vocabulary.forEach((id, term) => {
+    if (term.length < 3 || term.length > 5 || isQuery.has(id)) return;
     for (const q of query) {
       if (q.length > term.length && q.startsWith(term)) {
         out.push(id);
         break;
       }
     }
-  }
+  });
   return Uint32Array.from(out);
 }
 

@@ -70,12 +70,25 @@ export const WORD_CJK = 8;
  * The flags depend only on the word's characters, so callers may cache by the word's text.
  */
 export function forEachWord(text: string, start: number, end: number, onWord: (wordStart: number, wordEnd: number, flags: number) => void): void {
-  let i = start;
+  const word = new Int32Array(3);
+  for (let i = nextWord(text, start, end, word); i >= 0; i = nextWord(text, i, end, word)) onWord(word[0]!, word[1]!, word[2]!);
+}
+
+/**
+ * The next word of `text[i, end)` as `forEachWord` finds it, without a callback (for hot loops): writes its start, end
+ * and flags to `out[0..2]` and returns where to continue scanning, or returns -1 when there is no further word.
+ */
+export function nextWord(text: string, i: number, end: number, out: Int32Array): number {
   while (i < end) {
     const c = text.charCodeAt(i);
     const ascii = c < 128;
     if (ascii ? !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) : !isWordChar(text, c, i)) {
-      if (!ascii && isCjk(c)) onWord(i, i + 1, WORD_CJK);
+      if (!ascii && isCjk(c)) {
+        out[0] = i;
+        out[1] = i + 1;
+        out[2] = WORD_CJK;
+        return i + 1;
+      }
       i++;
       continue;
     }
@@ -130,11 +143,14 @@ export function forEachWord(text: string, start: number, end: number, onWord: (w
       }
       break;
     }
-    const flags = (allDigits ? WORD_DIGITS : 0) | (hasApostrophe ? WORD_APOSTROPHE : 0) | (hasUnderscore || (hasUpperInside && hasLower) ? WORD_IDENTIFIER : 0);
-    onWord(wordStart, i, flags);
+    out[0] = wordStart;
+    out[1] = i;
+    out[2] = (allDigits ? WORD_DIGITS : 0) | (hasApostrophe ? WORD_APOSTROPHE : 0) | (hasUnderscore || (hasUpperInside && hasLower) ? WORD_IDENTIFIER : 0);
     // possessive: skip "'s"
     if (i < end && (text.charCodeAt(i) === 39 || text.charCodeAt(i) === 0x2019)) i += 2;
+    return i;
   }
+  return -1;
 }
 
 /**
