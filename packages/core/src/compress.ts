@@ -23,7 +23,7 @@ import type { CachedInput } from './cache/segment-cache.js';
 
 /**
  * The default stages. Each is a plain value; pass `pipeline` to replace any of them. The weights were chosen on the
- * quality benchmark (docs/decisions/0003-default-pipeline.md has the figures behind each choice).
+ * quality benchmark (docs/decisions/0004-default-pipeline.md has the figures behind each choice).
  */
 export function defaultPipeline(): Pipeline {
   const bm25 = bm25Scorer();
