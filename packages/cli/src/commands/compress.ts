@@ -144,14 +144,15 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
     return 0;
   }
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
-  const { compress, redisCacheStore } = await import('@ctxpress/node');
+  const { compress, fileCacheStore, redisCacheStore } = await import('@ctxpress/node');
   const started = performance.now();
   // A Redis cache that is down or slow costs at most its time limits; the output is the same (a note goes to stderr).
   const redis =
     plan.cacheUrl === undefined
       ? undefined
       : redisCacheStore({ url: plan.cacheUrl, onError: (error) => io.stderr.write(`ctxpress: cache: ${error.message} (compressing without it)\n`) });
-  const cache = redis ?? (plan.cacheDirectory === undefined ? undefined : { directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) });
+  // the plain on-disk store (no memory front: one command reads each entry once), so writes finish before the exit
+  const cache = redis ?? (plan.cacheDirectory === undefined ? undefined : fileCacheStore({ directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) }));
   const options = cache === undefined ? plan.options : { ...plan.options, cache };
   let result: CompressionResult;
   try {

@@ -41,8 +41,27 @@ describe('tieredCacheStore', () => {
     expect(store.get('a')).toBe(first);
     expect(await store.getMany!(['a', 'b', 'x'])).toEqual([new Uint8Array([1]), new Uint8Array([2]), undefined]);
     expect(reads).toEqual([['a', 'x', 'b'], ['x']]);
-    await store.set('c', new Uint8Array([3]));
-    expect(inner.get('c')).toEqual(new Uint8Array([3]));
+    store.set('c', new Uint8Array([3]));
+    expect(store.get('c')).toEqual(new Uint8Array([3])); // at once, from the front
+    await store.flush();
+    expect(inner.get('c')).toEqual(new Uint8Array([3])); // and behind it, in the back store
+  });
+
+  it('never throws or rejects for a failing back store', async () => {
+    const store = tieredCacheStore({
+      back: {
+        name: 'broken',
+        get: () => Promise.reject(new Error('down')),
+        set: () => {
+          throw new Error('down');
+        },
+      },
+    });
+    expect(() => store.set('a', new Uint8Array([1]))).not.toThrow();
+    expect(store.get('a')).toEqual(new Uint8Array([1]));
+    await store.flush();
+    expect(await store.get('b')).toBeUndefined(); // a failing read is a miss
+    expect(await store.getMany!(['a', 'b'])).toEqual([new Uint8Array([1]), undefined]);
   });
 });
 

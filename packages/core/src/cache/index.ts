@@ -4,7 +4,7 @@
  */
 export { memoryCacheStore } from './store.js';
 export { tieredCacheStore } from './tiered.js';
-export type { TieredCacheStoreOptions } from './tiered.js';
+export type { TieredCacheStore, TieredCacheStoreOptions } from './tiered.js';
 export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions } from './store.js';
 export { hash128 } from './hash.js';
 export { SEGMENT_CACHE_SCHEMA, segmentCacheKeys, segmenterCacheId } from './segment-cache.js';

@@ -7,9 +7,9 @@ import { compressSync } from '@ctxpress/core';
 import type { CompressionResult, DocumentInput } from '@ctxpress/core';
 import { runCacheStoreContract } from '@ctxpress/core/testing';
 import { memoryCacheStore } from '@ctxpress/core/cache';
-import type { CacheStore } from '@ctxpress/core/cache';
+import type { CacheStore, TieredCacheStore } from '@ctxpress/core/cache';
 import { getTokenizer } from '../tokenizers/registry.js';
-import { compressWithCache, fileCacheStore, sha256Hex } from './index.js';
+import { compressWithCache, fileCacheStore, resolveCacheStore, sha256Hex } from './index.js';
 
 const roots: string[] = [];
 function freshDir(): string {
@@ -83,6 +83,8 @@ describe('compressWithCache', () => {
         }
       }
     }
+    // a directory gets a memory front that writes to disk behind the caller: wait for those writes
+    await (resolveCacheStore({ directory: dir }) as TieredCacheStore).flush();
     expect(listFiles(dir).some((f) => f.endsWith('.tmp'))).toBe(false);
     expect(listFiles(dir).length).toBe(DOCS.length + 1);
   });
