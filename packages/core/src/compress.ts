@@ -1,5 +1,17 @@
+import { exactCount } from './exact-count.js';
 import type { CompressOptions, Pipeline } from './options.js';
-import type { Budget, CompressInput, CompressionResult, PruneContext, ScoringContext, Segmentation, Source, Tokenizer, UnitDecision, UnitReport } from './types.js';
+import type {
+  Budget,
+  CompressInput,
+  CompressionResult,
+  PruneContext,
+  ScoringContext,
+  Segmentation,
+  Source,
+  Tokenizer,
+  UnitDecision,
+  UnitReport,
+} from './types.js';
 import { CtxpressError } from './errors.js';
 import { keepPatterns } from './keep-patterns.js';
 import { checkCommonOptions } from './check-options.js';
@@ -85,8 +97,6 @@ export function resolveBudget(budget: Budget | undefined, original: number): num
   return Math.floor(original / r);
 }
 
-
-
 function now(): number {
   return performance.now();
 }
@@ -153,12 +163,15 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   if (options.cache !== undefined) checkCacheOptions(options.cache);
   const segmenterId = options.cache === undefined ? undefined : segmenterCacheId(pipeline.segmenter, options.pipeline?.segmenter === undefined);
   const cached: CachedInput | undefined =
-    options.cache === undefined || segmenterId === undefined ? undefined : loadSegments(options.cache, pipeline.segmenter, segmenterId, tokenizer, documentSeparator, sources);
+    options.cache === undefined || segmenterId === undefined
+      ? undefined
+      : loadSegments(options.cache, pipeline.segmenter, segmenterId, tokenizer, documentSeparator, sources);
   const segmentation = cached?.segmentation ?? pipeline.segmenter.segment(sources);
   timings['segment'] = now() - t;
   t = now();
   const { original, unitTokens } = cached?.counts ?? countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
-  if (cached !== undefined && options.cache !== undefined && cached.counts === undefined) storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
+  if (cached !== undefined && options.cache !== undefined && cached.counts === undefined)
+    storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
   const budget = resolveBudget(options.budget, original);
   timings['count'] = now() - t;
 
@@ -171,8 +184,11 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
 
   t = now();
   const context =
-    cached === undefined ? buildScoringContext(segmentation, tokenizer, options.query, unitTokens) : contextFromEntries(segmentation, cached.entries, tokenizer, options.query, unitTokens);
-  if (cached !== undefined && options.cache !== undefined && unitTokens === undefined) storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
+    cached === undefined
+      ? buildScoringContext(segmentation, tokenizer, options.query, unitTokens)
+      : contextFromEntries(segmentation, cached.entries, tokenizer, options.query, unitTokens);
+  if (cached !== undefined && options.cache !== undefined && unitTokens === undefined)
+    storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
   timings['tokenize'] = now() - t;
 
   t = now();
@@ -188,7 +204,10 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   let pinnedTokens = 0;
   for (let u = 0; u < n; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
   if (pinnedTokens > budget) {
-    throw new CtxpressError('BUDGET_UNSATISFIABLE', `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`);
+    throw new CtxpressError(
+      'BUDGET_UNSATISFIABLE',
+      `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
+    );
   }
 
   t = now();
@@ -207,11 +226,14 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
     const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
     selectMs += now() - ts;
     ts = now();
-    const pieces = pruneRatio > 0 && pipeline.pruner !== undefined ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepRegExps, pruneRatio) : undefined;
+    const pieces =
+      pruneRatio > 0 && pipeline.pruner !== undefined
+        ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepRegExps, pruneRatio)
+        : undefined;
     pruneMs += now() - ts;
     ts = now();
     const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
-    const compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+    const compressed = exactCount(tokenizer, rendered.text);
     renderMs += now() - ts;
     return { selection, pieces, rendered, compressed, trimmed: new Uint8Array(n) };
   };
@@ -325,10 +347,13 @@ function fitToBudget(
       }
     }
     if (removed === 0) {
-      throw new CtxpressError('BUDGET_UNSATISFIABLE', `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`);
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`,
+      );
     }
     rendered = renderSelection(segmentation, keep, renderOptions, pieces);
-    compressed = rendered.text.length === 0 ? 0 : tokenizer.count(rendered.text);
+    compressed = exactCount(tokenizer, rendered.text);
   }
   return { selection: attempt.selection, pieces, rendered, compressed, trimmed };
 }

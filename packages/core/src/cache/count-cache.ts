@@ -5,6 +5,7 @@
  * @module
  */
 import type { Tokenizer } from '../types.js';
+import { exactCount } from '../exact-count.js';
 import { hash128 } from './hash.js';
 import { SEGMENT_CACHE_SCHEMA } from './segment-cache.js';
 import type { SegmentCacheOptions } from './segment-cache.js';
@@ -35,17 +36,17 @@ function decodeCount(bytes: Uint8Array, text: string): number | undefined {
   return count <= text.length * 4 ? count : undefined;
 }
 
-/** `tokenizer.count`, read from and written to the cache for texts of `COUNT_CACHE_MIN_CHARS` or more. */
+/** The exact count (`exactCount`), read from and written to the cache for texts of `COUNT_CACHE_MIN_CHARS` or more. */
 export function cachedCounter(tokenizer: Tokenizer, cache: SegmentCacheOptions | undefined): (text: string) => number {
-  if (cache === undefined) return (text) => tokenizer.count(text);
+  if (cache === undefined) return (text) => exactCount(tokenizer, text);
   const hash = cache.hash ?? hash128;
   return (text) => {
-    if (text.length < COUNT_CACHE_MIN_CHARS) return tokenizer.count(text);
+    if (text.length < COUNT_CACHE_MIN_CHARS) return exactCount(tokenizer, text);
     const key = countCacheKey(hash, tokenizer, text);
     const bytes = getSync(cache.store, key);
     const found = bytes === undefined ? undefined : decodeCount(bytes, text);
     if (found !== undefined) return found;
-    const count = tokenizer.count(text);
+    const count = exactCount(tokenizer, text);
     setQuietly(cache.store, key, encodeCount(count));
     return count;
   };

@@ -8,6 +8,7 @@
  * @module
  */
 import { compressSync, resolveBudget } from '../compress.js';
+import { exactCount } from '../exact-count.js';
 import { cachedCounter, countCacheKeys } from '../cache/count-cache.js';
 import { hash128 } from '../cache/hash.js';
 import { segmentCacheKeysFor } from '../cache/keys.js';
@@ -68,11 +69,11 @@ export function countChatTokens(messages: readonly unknown[], options: Pick<Chat
   const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
   if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
   const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
-  let total = options.system !== undefined ? tokenizer.count(options.system) + MESSAGE_OVERHEAD : 0;
+  let total = options.system !== undefined ? exactCount(tokenizer, options.system) + MESSAGE_OVERHEAD : 0;
   for (const m of ADAPTERS[format].parse(messages)) {
     total += MESSAGE_OVERHEAD;
-    for (const slot of m.slots) total += tokenizer.count(slot.text);
-    for (const call of m.calls) total += tokenizer.count(call.args);
+    for (const slot of m.slots) total += exactCount(tokenizer, slot.text);
+    for (const call of m.calls) total += exactCount(tokenizer, call.args);
   }
   return total;
 }
@@ -172,7 +173,7 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
     let t = overhead[i]!;
     texts.forEach((text, k) => {
       if (text === null) return;
-      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : (compressedCounts.get(text) ?? tokenizer.count(text));
+      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : (compressedCounts.get(text) ?? exactCount(tokenizer, text));
     });
     return t;
   };
