@@ -24,7 +24,7 @@ import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdP
 import { rebuildMessage } from './shared.js';
 import { bagCacheKeys, cachedBags } from './bag-cache.js';
 import { analyseChat } from './structure.js';
-import type { ChatAdapter, ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, TextSlot } from './types.js';
+import type { ChatAdapter, ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
 /** Tokens added per message for the role and message framing. */
 export const MESSAGE_OVERHEAD = 4;
@@ -61,16 +61,22 @@ function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; kee
   return { tokenizer, keepLastTurns, halfLife };
 }
 
+/** The messages read into the internal form, in their declared or detected format. */
+function parseChat(messages: readonly unknown[], declared: ChatCompressOptions['format']): { format: ChatFormat; parsed: ChatMessage[] } {
+  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
+  const format: ChatFormat = declared === undefined || declared === 'auto' ? detectChatFormat(messages) : declared;
+  return { format, parsed: ADAPTERS[format].parse(messages) };
+}
+
 /**
  * Total tokens of a message list as `compressChat` counts them (see the module comment), e.g. to decide whether to
  * compress at all. Validates the messages like `compressChat`.
  */
 export function countChatTokens(messages: readonly unknown[], options: Pick<ChatCompressOptions, 'tokenizer' | 'format' | 'system'>): number {
   const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
-  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
-  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
+  const { parsed } = parseChat(messages, options.format);
   let total = options.system !== undefined ? exactCount(tokenizer, options.system) + MESSAGE_OVERHEAD : 0;
-  for (const m of ADAPTERS[format].parse(messages)) {
+  for (const m of parsed) {
     total += MESSAGE_OVERHEAD;
     for (const slot of m.slots) total += exactCount(tokenizer, slot.text);
     for (const call of m.calls) total += exactCount(tokenizer, call.args);
@@ -88,9 +94,7 @@ export function chatCacheKeys(
   hash: (text: string) => string = hash128,
 ): string[] {
   const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
-  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
-  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
-  const parsed = ADAPTERS[format].parse(messages);
+  const { parsed } = parseChat(messages, options.format);
   const texts: string[] = options.system === undefined ? [] : [options.system];
   const keys = new Set<string>();
   for (const m of parsed) {
@@ -118,9 +122,7 @@ export function chatCacheKeys(
  */
 export function compressChat(messages: readonly unknown[], options: ChatCompressOptions): ChatCompressionResult {
   const { tokenizer, keepLastTurns, halfLife } = checkOptions(options);
-  if (!Array.isArray(messages)) throw new CtxpressError('INVALID_INPUT', 'messages must be an array of chat messages.');
-  const format: ChatFormat = options.format === undefined || options.format === 'auto' ? detectChatFormat(messages) : options.format;
-  const parsed = ADAPTERS[format].parse(messages);
+  const { format, parsed } = parseChat(messages, options.format);
   const structure = analyseChat(parsed, format, keepLastTurns);
   const n = parsed.length;
 
