@@ -60,7 +60,7 @@ export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseE
 export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
-export { fileCacheStore, redisCacheStore, isRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
+export { fileCacheStore, redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
 export type {
   FileCacheStore,
   FileCacheStoreOptions,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { isValidRedisUrl } from '@ctxpress/node/cache';
 
 export type BudgetSpec = { readonly tokens: number } | { readonly ratio: number };
 export type FailMode = 'open' | 'closed';
@@ -269,13 +270,7 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   if (get('cache') !== undefined) {
     const text = nonEmptyString(get('cache')!.value, where('cache', 'CTXPRESS_CACHE'));
     if (/^rediss?:\/\//i.test(text)) {
-      let url: URL | undefined;
-      try {
-        url = new URL(text);
-      } catch {
-        url = undefined;
-      }
-      if (url === undefined || url.hostname === '' || !/^\/?(\d+)?$/.test(url.pathname)) {
+      if (!isValidRedisUrl(text)) {
         throw new ConfigError(
           `${where('cache', 'CTXPRESS_CACHE')}: not a Redis URL: ${show(redactUrl(text))} (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS).`,
         );

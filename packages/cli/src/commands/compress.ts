@@ -30,9 +30,7 @@ export interface CompressFlags {
 
 /** Where the text comes from. `-` means stdin. */
 export type CompressSource =
-  | { readonly kind: 'stdin' }
-  | { readonly kind: 'files'; readonly paths: readonly string[] }
-  | { readonly kind: 'documents'; readonly path: string };
+  { readonly kind: 'stdin' } | { readonly kind: 'files'; readonly paths: readonly string[] } | { readonly kind: 'documents'; readonly path: string };
 
 /** Everything `runCompress` needs, decided from argv alone. */
 export interface CompressPlan {
@@ -93,17 +91,7 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   let cacheDirectory: string | undefined;
   let cacheUrl: string | undefined;
   if (flags.cache !== undefined && /^rediss?:\/\//i.test(flags.cache.trim())) {
-    const value = flags.cache.trim();
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || url.hostname === '' || !/^\/?(\d+)?$/.test(url.pathname)) {
-      throw new UsageError('--cache: not a Redis URL (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS)');
-    }
-    cacheUrl = value;
+    cacheUrl = flags.cache.trim(); // checked when the store is made (@ctxpress/node loads only then)
   } else if (flags.cache !== undefined) {
     const value = flags.cache.trim();
     if (value === '' || value === 'memory' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
@@ -111,7 +99,15 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
     }
     cacheDirectory = value;
   }
-  return { source, options, output, explain, kind, ...(cacheDirectory === undefined ? {} : { cacheDirectory }), ...(cacheUrl === undefined ? {} : { cacheUrl }) };
+  return {
+    source,
+    options,
+    output,
+    explain,
+    kind,
+    ...(cacheDirectory === undefined ? {} : { cacheDirectory }),
+    ...(cacheUrl === undefined ? {} : { cacheUrl }),
+  };
 }
 
 /** `\n`, `\t` and `\\` in a separator typed on the command line mean newline, tab and backslash. */
@@ -144,7 +140,10 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
     return 0;
   }
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
-  const { compress, fileCacheStore, redisCacheStore } = await import('@ctxpress/node');
+  const { compress, fileCacheStore, isValidRedisUrl, redisCacheStore } = await import('@ctxpress/node');
+  if (plan.cacheUrl !== undefined && !isValidRedisUrl(plan.cacheUrl)) {
+    throw new UsageError('--cache: not a Redis URL (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS)');
+  }
   const started = performance.now();
   // A Redis cache that is down or slow costs at most its time limits; the output is the same (a note goes to stderr).
   const redis =
@@ -195,7 +194,11 @@ async function loadInput(source: CompressSource, io: CliIo): Promise<LoadedInput
     case 'files': {
       const documents: DocumentInput[] = [];
       for (const path of source.paths) documents.push({ id: path, text: await readText(path, io) });
-      return { input: documents, named: documents.map((d) => ({ id: d.id ?? '', text: d.text })), sourceTexts: () => documents.map((document) => document.text) };
+      return {
+        input: documents,
+        named: documents.map((d) => ({ id: d.id ?? '', text: d.text })),
+        sourceTexts: () => documents.map((document) => document.text),
+      };
     }
     case 'documents': {
       const raw = await readText(source.path, io);

@@ -89,18 +89,25 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
+/** A well-formed `redis://[user:password@]host[:port][/db]` or `rediss://…` URL (what the CLI and the server accept). */
+export function isValidRedisUrl(text: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(text.trim());
+  } catch {
+    return false;
+  }
+  return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '' && /^\/?(\d+)?$/.test(parsed.pathname);
+}
+
 function checkUrl(url: unknown): string {
   if (typeof url !== 'string') throw new CtxpressError('INVALID_OPTION', `redisCacheStore: url must be a string, got ${typeof url}.`);
   const text = url.trim();
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
-    const shown = parsed === undefined ? JSON.stringify(redactRedisUrl(text)) : `a ${parsed.protocol} URL`;
-    throw new CtxpressError('INVALID_OPTION', `redisCacheStore: url must be redis://host[:port][/db] or rediss://… (TLS), got ${shown}.`);
+  if (!isValidRedisUrl(text)) {
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      `redisCacheStore: url must be redis://host[:port][/db] or rediss://… (TLS), got ${JSON.stringify(redactRedisUrl(text))}.`,
+    );
   }
   return text;
 }
