@@ -5,6 +5,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { PARSED_LANGUAGES } from '@ctxpress/core';
 import { PLAYGROUND_JS } from './script.js';
 import { PLAYGROUND_CSS } from './styles.js';
 
@@ -75,6 +76,17 @@ export function playgroundHtml(settings: PlaygroundOptions = {}): string {
     <div class="field">
       <label for="query">Query</label>
       <input id="query" type="text" data-testid="query" placeholder="Optional: the question the context should answer">
+    </div>
+    <div class="field" id="turns-row" hidden>
+      <label for="keep-turns">Keep last turns</label>
+      <input id="keep-turns" type="number" min="0" step="1" value="4" data-testid="keep-turns">
+      <span class="hint">the system prompt and the last N user turns are never cut</span>
+    </div>
+    <div class="field" id="language-row" hidden>
+      <label for="language">Language</label>
+      <select id="language" data-testid="language">
+        <option value="">from the file name</option>${options(PARSED_LANGUAGES)}
+      </select>
     </div>
     <div class="field">
       <label for="tokenizer">Tokenizer</label>

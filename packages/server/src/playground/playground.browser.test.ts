@@ -265,6 +265,20 @@ describe.skipIf(skip)('playground page in headless Chromium', () => {
       await page.getByTestId('view-output').click();
       expect(JSON.parse((await page.getByTestId('output').textContent()) ?? '')).toEqual(expected.messages);
 
+      // Fewer pinned turns make 4× possible: the keep-last-turns field is sent as keepLastTurns.
+      expect(await page.getByTestId('keep-turns').isVisible()).toBe(true);
+      expect(await page.getByTestId('language').isVisible()).toBe(false);
+      await page.getByTestId('keep-turns').fill('1');
+      await page.getByTestId('ratio').evaluate((input: HTMLInputElement) => {
+        input.value = '4';
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      const fewer = await api(server!.url, { messages: CHAT, budget: { ratio: 4 }, tokenizer: 'o200k_base', keepLastTurns: 1 });
+      expect(fewer.status).toBe(200);
+      const fewerTokens = (fewer.json as { tokens: TextResult['tokens'] }).tokens;
+      await expect.poll(() => statOf(page, 'tokens-compressed'), { timeout: 30_000 }).toBe(String(fewerTokens.compressed));
+      expect(await error.isVisible()).toBe(false);
+
       const file = join(shots!, 'playground-chat.png');
       await page.getByTestId('view-annotated').click();
       await page.screenshot({ path: file, fullPage: true });
@@ -312,6 +326,14 @@ describe.skipIf(skip)('playground page in headless Chromium', () => {
       await expect.poll(() => statOf(page, 'tokens-compressed'), { timeout: 30_000 }).toBe(String(expected.tokens.compressed));
       expect(await page.getByTestId('annotated').textContent()).toContain('Language: python');
       expect(await page.getByTestId('output').textContent()).toBe(expected.text);
+      expect(await page.getByTestId('language').isVisible()).toBe(true);
+
+      // Pasted code has no file name: the language picker names it.
+      await page.getByTestId('input').fill('');
+      await page.getByTestId('kind').selectOption('code');
+      await page.getByTestId('input').fill(source);
+      await page.getByTestId('language').selectOption('python');
+      await expect.poll(() => page.getByTestId('annotated').textContent(), { timeout: 30_000 }).toContain('Language: python');
       expect(problemsOf(page)).toEqual([]);
       await page.close();
     },

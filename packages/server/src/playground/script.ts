@@ -18,7 +18,8 @@ export const PLAYGROUND_JS = String.raw`
     original: byId('tokens-original'), compressed: byId('tokens-compressed'), budget: byId('tokens-budget'), achieved: byId('ratio-achieved'),
     time: byId('time'), annotated: byId('annotated'), output: byId('output'), annotatedCol: byId('annotated-col'), outputCol: byId('output-col'),
     viewsBody: byId('views-body'), copy: byId('copy'), copyStatus: byId('copy-status'), drop: byId('drop'), file: byId('file'),
-    openFile: byId('open-file'), example: byId('example'), fileName: byId('file-name')
+    openFile: byId('open-file'), example: byId('example'), fileName: byId('file-name'),
+    keepTurns: byId('keep-turns'), turnsRow: byId('turns-row'), language: byId('language'), languageRow: byId('language-row')
   };
   var state = { timer: 0, controller: null, seq: 0, copyText: '', fileName: '', view: 'annotated' };
   var CODE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py|go|rs|java|kt|kts|c|h|cc|cpp|cxx|hpp|cs|rb|php|swift|scala|sh|bash|lua|sql)$/i;
@@ -76,7 +77,9 @@ export const PLAYGROUND_JS = String.raw`
         throw clientError(kind === 'chat' ? 'chat input must be a JSON array of messages (or an object with "messages").' : 'documents must be a JSON array of { title?, text }.');
       }
     } else if (kind === 'code') {
-      body.code = [{ path: state.fileName || 'snippet', text: text }];
+      var file = { path: state.fileName || 'snippet', text: text };
+      if (els.language.value) file.language = els.language.value;
+      body.code = [file];
     } else {
       body.text = text;
       if (kind === 'json' || kind === 'logs') body.format = kind;
@@ -85,6 +88,8 @@ export const PLAYGROUND_JS = String.raw`
     if (query) body.query = query;
     body.budget = budgetMode() === 'tokens' ? { tokens: Number(els.tokens.value) } : { ratio: Number(els.ratio.value) };
     body.tokenizer = els.tokenizer.value;
+    var turns = Number(els.keepTurns.value);
+    if (kind === 'chat' && els.keepTurns.value !== '' && Math.floor(turns) === turns && turns >= 0) body.keepLastTurns = turns;
     return body;
   }
 
@@ -134,6 +139,8 @@ export const PLAYGROUND_JS = String.raw`
     var kind = detect(text);
     els.detected.textContent = els.kind.value === 'auto' ? 'detected: ' + KIND_LABEL[kind] : '';
     els.kind.options[0].textContent = els.kind.value === 'auto' ? 'Auto-detect (' + KIND_LABEL[kind] + ')' : 'Auto-detect';
+    els.turnsRow.hidden = kind !== 'chat';
+    els.languageRow.hidden = kind !== 'code';
     var body;
     try {
       body = buildRequest(text, kind);
@@ -418,8 +425,8 @@ export const PLAYGROUND_JS = String.raw`
     var requiresKey = document.body.getAttribute('data-requires-key') === 'true';
     els.keyArea.hidden = !requiresKey;
     els.input.addEventListener('input', function () { if (!els.input.value) { state.fileName = ''; els.fileName.textContent = ''; } schedule(); });
-    [els.query, els.tokens, els.key].forEach(function (node) { node.addEventListener('input', schedule); });
-    [els.kind, els.tokenizer].forEach(function (node) { node.addEventListener('change', schedule); });
+    [els.query, els.tokens, els.key, els.keepTurns].forEach(function (node) { node.addEventListener('input', schedule); });
+    [els.kind, els.tokenizer, els.language].forEach(function (node) { node.addEventListener('change', schedule); });
     els.ratio.addEventListener('input', function () { els.ratioValue.textContent = els.ratio.value + '×'; schedule(); });
     Array.prototype.forEach.call(document.querySelectorAll('input[name="budget-mode"]'), function (radio) {
       radio.addEventListener('change', function () {
