@@ -179,6 +179,26 @@ function grownUint32(array: Uint32Array, minLength: number): Uint32Array<ArrayBu
   return grown;
 }
 
+/** The query's terms as vocabulary ids with their counts (first-appearance order), and the terms not in the vocabulary. */
+export function queryTerms(
+  query: string | undefined,
+  vocabulary: ReadonlyMap<string, number>,
+): { queryTermIds: Uint32Array; queryTermCounts: Uint32Array; queryTermsMissing: string[] } {
+  const counts = new Map<number, number>();
+  const missing: string[] = [];
+  if (query !== undefined && query.length > 0) {
+    forEachTerm(query, 0, query.length, (term) => {
+      const id = vocabulary.get(term);
+      if (id === undefined) {
+        if (!missing.includes(term)) missing.push(term);
+        return;
+      }
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    });
+  }
+  return { queryTermIds: Uint32Array.from(counts.keys()), queryTermCounts: Uint32Array.from(counts.values()), queryTermsMissing: missing };
+}
+
 /**
  * Tokenises every unit once (target tokenizer) and extracts its terms once. Everything downstream reads these arrays.
  * `unitTokens`, when given, are the units' token counts already computed (from `Tokenizer.countRanges`).
@@ -210,33 +230,7 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
   const documentFrequency = x.df.slice(0, vocabulary.size);
   x.release();
 
-  const queryCounts = new Map<number, number>();
-  const missing: string[] = [];
-  if (query !== undefined && query.length > 0) {
-    forEachTerm(query, 0, query.length, (term) => {
-      const id = vocabulary.get(term);
-      if (id === undefined) {
-        if (!missing.includes(term)) missing.push(term);
-        return;
-      }
-      queryCounts.set(id, (queryCounts.get(id) ?? 0) + 1);
-    });
-  }
-  const queryTermIds = Uint32Array.from(queryCounts.keys());
-  const queryTermCounts = Uint32Array.from(queryCounts.values());
-  return {
-    segmentation,
-    texts,
-    tokens,
-    termOffsets,
-    termIds,
-    vocabulary,
-    documentFrequency,
-    queryTermIds,
-    queryTermCounts,
-    queryTermsMissing: missing,
-    query,
-  };
+  return { segmentation, texts, tokens, termOffsets, termIds, vocabulary, documentFrequency, ...queryTerms(query, vocabulary), query };
 }
 
 /** Inverse document frequency (BM25 form, always > 0) of a term occurring in `df` of `n` units. */

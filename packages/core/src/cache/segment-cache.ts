@@ -7,7 +7,8 @@
  */
 import type { Group, ScoringContext, Segmentation, Source, Tokenizer, Unit, UnitKind } from '../types.js';
 import type { Segmenter } from '../options.js';
-import { forEachTerm, forEachWord, termsOfWord } from '../text/terms.js';
+import { forEachWord, termsOfWord } from '../text/terms.js';
+import { queryTerms } from '../scoring-context.js';
 import { CtxpressError } from '../errors.js';
 import { checksum32, hash128 } from './hash.js';
 import { getSync, setQuietly } from './store.js';
@@ -52,8 +53,19 @@ export interface SourceEntry {
 export function checkCacheOptions(cache: unknown): void {
   const store = (cache as { store?: unknown } | null)?.store as Partial<CacheStore> | undefined;
   const hash = (cache as { hash?: unknown } | null)?.hash;
-  if (typeof cache !== 'object' || cache === null || typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || (hash !== undefined && typeof hash !== 'function')) {
-    throw new CtxpressError('INVALID_OPTION', 'options.cache must be { store: CacheStore { get, set }, hash?: (text) => string }, e.g. { store: memoryCacheStore() }.');
+  if (
+    typeof cache !== 'object' ||
+    cache === null ||
+    typeof store !== 'object' ||
+    store === null ||
+    typeof store.get !== 'function' ||
+    typeof store.set !== 'function' ||
+    (hash !== undefined && typeof hash !== 'function')
+  ) {
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      'options.cache must be { store: CacheStore { get, set }, hash?: (text) => string }, e.g. { store: memoryCacheStore() }.',
+    );
   }
 }
 
@@ -284,7 +296,8 @@ export function assembleSegmentation(sources: readonly Source[], entries: readon
       [e.blocks, blocks],
       [e.sections, sections],
     ] as const) {
-      for (let i = 0; i < g.length; i += 4) out.push({ index: out.length, source, start: g[i]!, end: g[i + 1]!, unitStart: uOff + g[i + 2]!, unitEnd: uOff + g[i + 3]! });
+      for (let i = 0; i < g.length; i += 4)
+        out.push({ index: out.length, source, start: g[i]!, end: g[i + 1]!, unitStart: uOff + g[i + 2]!, unitEnd: uOff + g[i + 3]! });
     }
   }
   return { sources, units, blocks, sections };
@@ -294,7 +307,13 @@ export function assembleSegmentation(sources: readonly Source[], entries: readon
  * The scoring context from entries: the same arrays, ids and vocabulary order as `buildScoringContext` (terms are
  * replayed in unit order and given global ids on first appearance, as there).
  */
-export function contextFromEntries(segmentation: Segmentation, entries: readonly SourceEntry[], tokenizer: Tokenizer, query: string | undefined, unitTokens: Uint32Array | undefined): ScoringContext {
+export function contextFromEntries(
+  segmentation: Segmentation,
+  entries: readonly SourceEntry[],
+  tokenizer: Tokenizer,
+  query: string | undefined,
+  unitTokens: Uint32Array | undefined,
+): ScoringContext {
   const { units, sources } = segmentation;
   const n = units.length;
   const texts: string[] = new Array<string>(n);
@@ -344,18 +363,6 @@ export function contextFromEntries(segmentation: Segmentation, entries: readonly
     }
   }
   termOffsets[n] = count;
-  const queryCounts = new Map<number, number>();
-  const missing: string[] = [];
-  if (query !== undefined && query.length > 0) {
-    forEachTerm(query, 0, query.length, (term) => {
-      const id = vocabulary.get(term);
-      if (id === undefined) {
-        if (!missing.includes(term)) missing.push(term);
-        return;
-      }
-      queryCounts.set(id, (queryCounts.get(id) ?? 0) + 1);
-    });
-  }
   return {
     segmentation,
     texts,
@@ -364,9 +371,7 @@ export function contextFromEntries(segmentation: Segmentation, entries: readonly
     termIds: ids.subarray(0, count),
     vocabulary,
     documentFrequency: Uint32Array.from(df),
-    queryTermIds: Uint32Array.from(queryCounts.keys()),
-    queryTermCounts: Uint32Array.from(queryCounts.values()),
-    queryTermsMissing: missing,
+    ...queryTerms(query, vocabulary),
     query,
   };
 }
@@ -380,7 +385,13 @@ export interface SegmentCacheKeys {
   readonly countsKey: string;
 }
 
-export function segmentCacheKeys(hash: (text: string) => string, segmenterId: string, tokenizer: Tokenizer, documentSeparator: string, sources: readonly Source[]): SegmentCacheKeys {
+export function segmentCacheKeys(
+  hash: (text: string) => string,
+  segmenterId: string,
+  tokenizer: Tokenizer,
+  documentSeparator: string,
+  sources: readonly Source[],
+): SegmentCacheKeys {
   const sourceKeys = sources.map((s) => sourceCacheKey(hash, segmenterId, s));
   const nonEmptyKeys = sourceKeys.filter((_, i) => sources[i]!.text.length > 0);
   return { sourceKeys, countsKey: countsCacheKey(hash, tokenizer, documentSeparator, nonEmptyKeys) };
@@ -421,7 +432,14 @@ function decodeCountsOnce(bytes: Uint8Array, units: number): CountsEntry | undef
 }
 
 /** Reads (or builds and writes) every source's entry and reads the counts entry. Never throws for a cache failure. */
-export function loadSegments(options: SegmentCacheOptions, segmenter: Segmenter, segmenterId: string, tokenizer: Tokenizer, documentSeparator: string, sources: readonly Source[]): CachedInput {
+export function loadSegments(
+  options: SegmentCacheOptions,
+  segmenter: Segmenter,
+  segmenterId: string,
+  tokenizer: Tokenizer,
+  documentSeparator: string,
+  sources: readonly Source[],
+): CachedInput {
   const hash = options.hash ?? hash128;
   const keys = segmentCacheKeys(hash, segmenterId, tokenizer, documentSeparator, sources);
   const entries: SourceEntry[] = [];
