@@ -5,6 +5,7 @@
  * as skeletons (signature plus an elision in the language's comment syntax) so the API surface survives.
  * @module
  */
+import { exactCount } from '../exact-count.js';
 import type { Budget, Source, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
@@ -192,7 +193,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
       .filter((f) => f.text.length > 0)
       .map((f) => f.header + f.text)
       .join(fileSeparator);
-  const original = fullText().length === 0 ? 0 : tokenizer.count(fullText());
+  const original = exactCount(tokenizer, fullText());
   const budget = resolveBudget(options.budget, original);
   const fileReports = (spans: Array<{ kept: Span[]; skeleton: Span[] }> | undefined): CodeFileReport[] =>
     files.map((f, i) => ({
@@ -273,7 +274,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
   // ---- costs
   t = performance.now();
   const textOf = (g: number, s: number, e: number): string => files[fileOfItem[g]!]!.text.slice(s, e);
-  const count = (s: string): number => (s.length === 0 ? 0 : tokenizer.count(s));
+  const count = (s: string): number => exactCount(tokenizer, s);
   const fullCost = new Uint32Array(n);
   const skelCost = new Uint32Array(n);
   const openCost = new Uint32Array(n); // header + tail of an opened definition
