@@ -6,12 +6,11 @@
  * (`x-ctxpress-compress-ms`) and the wall time. Every cached run must forward exactly what the uncached run forwarded.
  * @module
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '@ctxpress/server';
+import { fakeUpstream } from './fake-upstream.js';
 import { table } from './report.js';
 
 export interface ConversationBenchOptions {
@@ -78,32 +77,6 @@ export function agentConversation(dataDir: string, turns: number): Message[][] {
   return snapshots;
 }
 
-/** A minimal OpenAI-compatible upstream that records each request body and answers at once. */
-async function fakeUpstream(): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {
-  const bodies: string[] = [];
-  const read = async (req: IncomingMessage): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  const server: Server = createServer((req, res) => {
-    void read(req).then((body) => {
-      bodies.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'cmpl-1',
-          object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 export async function runConversationBench(options: ConversationBenchOptions): Promise<ConversationBenchResult> {
   const turns = options.turns ?? 50;
   const budgetTokens = options.budgetTokens ?? 8000;
@@ -111,7 +84,7 @@ export async function runConversationBench(options: ConversationBenchOptions): P
   const log = options.log ?? ((): void => undefined);
   const snapshots = agentConversation(options.dataDir, turns);
   const scratch = mkdtempSync(join(tmpdir(), 'ctxpress-conversation-bench-'));
-  const upstream = await fakeUpstream();
+  const upstream = await fakeUpstream({ record: true });
   const runs: Array<{ store: string; compress: number[]; wall: number[]; bodies: string[]; lastBefore: number; lastAfter: number }> = [];
   try {
     for (const store of ['none', 'memory', 'file'] as const) {

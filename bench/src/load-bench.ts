@@ -11,12 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { getTokenizer } from '@ctxpress/node';
+import { closedPortUrl, fakeUpstream } from './fake-upstream.js';
 import { table } from './report.js';
 
 export interface LoadBenchOptions {
@@ -135,7 +134,9 @@ export interface LoadServerSpec {
 }
 
 async function startChild(spec: LoadServerSpec): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, [new URL('./load-server.js', import.meta.url).pathname, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [new URL('./load-server.js', import.meta.url).pathname, JSON.stringify(spec)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
@@ -158,7 +159,14 @@ async function startChild(spec: LoadServerSpec): Promise<Target> {
 async function startInProcess(spec: LoadServerSpec): Promise<Target> {
   const { startServer } = await import('@ctxpress/server');
   const server = await startServer(
-    { port: 0, host: '127.0.0.1', timeoutMs: 60_000, maxBodyBytes: 64 * 1024 * 1024, ...(spec.upstream ? { upstream: spec.upstream } : {}), ...(spec.cache ? { cache: spec.cache } : {}) },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      timeoutMs: 60_000,
+      maxBodyBytes: 64 * 1024 * 1024,
+      ...(spec.upstream ? { upstream: spec.upstream } : {}),
+      ...(spec.cache ? { cache: spec.cache } : {}),
+    },
     spec.failCompress
       ? {
           compressChat: () => {
@@ -168,39 +176,6 @@ async function startInProcess(spec: LoadServerSpec): Promise<Target> {
       : {},
   );
   return { url: server.url, pid: undefined, stop: () => server.close() };
-}
-
-/** A fake OpenAI-compatible upstream on loopback: answers after `delayMs`. */
-async function fakeUpstream(delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'cmpl-load', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
-      }, delayMs);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A loopback port nothing listens on (upstream down). */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 interface StepRequest {
@@ -265,13 +240,17 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   const requests: Record<LoadRoute, StepRequest> = {
     compress: { path: '/v1/compress', headers: {}, body: (i) => compressBodies[i % compressBodies.length]! },
     // every context new: a request number in front (a different document for the cache)
-    'compress-cold': { path: '/v1/compress', headers: {}, body: (i) => JSON.stringify({ text: `Request ${i} of the cold step.\n\n${contexts[i % contexts.length]!}`, query: QUERY, budget: { ratio } }) },
+    'compress-cold': {
+      path: '/v1/compress',
+      headers: {},
+      body: (i) => JSON.stringify({ text: `Request ${i} of the cold step.\n\n${contexts[i % contexts.length]!}`, query: QUERY, budget: { ratio } }),
+    },
     proxy: { path: '/v1/chat/completions', headers: { 'x-ctxpress-ratio': String(ratio) }, body: (i) => chatBodies[i % chatBodies.length]! },
   };
   let coldOffset = 0;
   const start = (spec: LoadServerSpec): Promise<Target> => (mode === 'child' ? startChild(spec) : startInProcess(spec));
   const scratch = mkdtempSync(join(tmpdir(), 'ctxpress-load-'));
-  const upstream = await fakeUpstream(0);
+  const upstream = await fakeUpstream();
   const steps: LoadStep[] = [];
   const rssAfterPassMB: (number | null)[] = [];
   const step = async (target: Target, phase: string, route: LoadRoute, concurrency: number, ms: number, expected: readonly number[]): Promise<void> => {
@@ -305,30 +284,25 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     if (options.faults ?? true) {
       const faultMs = Math.min(durationMs, 3000);
       const faultConcurrency = concurrencies.includes(20) ? 20 : concurrencies[concurrencies.length - 1]!;
-      const slow = await fakeUpstream(300);
+      const slow = await fakeUpstream({ delayMs: 300 });
+      const faults: Array<{ name: string; spec: LoadServerSpec; expected: number }> = [
+        { name: 'fault: upstream slow (300 ms)', spec: { upstream: slow.url }, expected: 200 },
+        // the proxy's own answer for an unreachable upstream is a 502 with a coded error: answered, not lost
+        { name: 'fault: upstream down', spec: { upstream: await closedPortUrl() }, expected: 502 },
+        // fail-open: the original request reaches the upstream and its answer comes back
+        { name: 'fault: compressor throws', spec: { upstream: upstream.url, failCompress: true }, expected: 200 },
+      ];
       try {
-        const target = await start({ upstream: slow.url });
-        try {
-          await step(target, 'fault: upstream slow (300 ms)', 'proxy', faultConcurrency, faultMs, [200]);
-        } finally {
-          await target.stop();
+        for (const fault of faults) {
+          const target = await start(fault.spec);
+          try {
+            await step(target, fault.name, 'proxy', faultConcurrency, faultMs, [fault.expected]);
+          } finally {
+            await target.stop();
+          }
         }
       } finally {
         await slow.close();
-      }
-      const down = await start({ upstream: await closedPort() });
-      try {
-        // the proxy's own answer for an unreachable upstream is a 502 with a coded error: answered, not lost
-        await step(down, 'fault: upstream down', 'proxy', faultConcurrency, faultMs, [502]);
-      } finally {
-        await down.stop();
-      }
-      const failing = await start({ upstream: upstream.url, failCompress: true });
-      try {
-        // fail-open: the original request reaches the upstream and its answer comes back
-        await step(failing, 'fault: compressor throws', 'proxy', faultConcurrency, faultMs, [200]);
-      } finally {
-        await failing.stop();
       }
     }
   } finally {
@@ -346,7 +320,14 @@ const ROUTE_LABEL: Record<LoadRoute, string> = {
   proxy: '/v1/chat/completions (proxy)',
 };
 
-export function loadMarkdown(steps: readonly LoadStep[], rssAfterPassMB: readonly (number | null)[], contextTokens: number, ratio: number, durationMs: number, mode: string): string {
+export function loadMarkdown(
+  steps: readonly LoadStep[],
+  rssAfterPassMB: readonly (number | null)[],
+  contextTokens: number,
+  ratio: number,
+  durationMs: number,
+  mode: string,
+): string {
   const growth =
     rssAfterPassMB.length >= 2 && rssAfterPassMB[0] !== null && rssAfterPassMB[rssAfterPassMB.length - 1] !== null
       ? `Server RSS after each pass: ${rssAfterPassMB.map((r) => `${fixed(r, 0)} MB`).join(', ')} (${fixed(rssAfterPassMB[rssAfterPassMB.length - 1]! - rssAfterPassMB[0]!, 0)} MB from the first pass to the last).`

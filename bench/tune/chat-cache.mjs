@@ -1,19 +1,8 @@
 // compressChat over a growing 50-turn agent conversation (tool results = SQuAD articles), without and with a cache.
-import { readFileSync } from 'node:fs';
 import { compressChat, getTokenizer, memoryCacheStore } from '@ctxpress/node';
-const lines = readFileSync('/work/shared/data/squad_article.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+import { agentConversation } from '../dist/conversation-bench.js';
 const tok = await getTokenizer('o200k_base');
-const history = [{ role: 'system', content: 'You are a research assistant. Use the search tool to answer questions.' }];
-const snaps = [];
-for (let t = 0; t < 50; t++) {
-  const ex = lines[t % lines.length];
-  history.push({ role: 'user', content: ex.question });
-  const id = `call_${t}`;
-  history.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'search', arguments: JSON.stringify({ q: ex.question }) } }] });
-  history.push({ role: 'tool', tool_call_id: id, content: ex.context.slice(0, 6000) });
-  history.push({ role: 'assistant', content: `The answer is ${ex.answers[0]}.` });
-  snaps.push(history.map((m) => ({ ...m })));
-}
+const snaps = agentConversation('/work/shared/data', 50);
 const budget = { tokens: 8000 };
 for (const mode of (process.env.MODES ?? 'none,memory,none,memory').split(',')) {
   const store = mode === 'memory' ? memoryCacheStore() : undefined;
