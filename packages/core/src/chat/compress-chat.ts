@@ -9,7 +9,7 @@
  */
 import { compressSync, resolveBudget } from '../compress.js';
 import { exactCount } from '../exact-count.js';
-import { cachedCounter, countCacheKeys } from '../cache/count-cache.js';
+import { cachedCounter, COUNT_CACHE_MIN_CHARS, countCacheKeys } from '../cache/count-cache.js';
 import { hash128 } from '../cache/hash.js';
 import { segmentCacheKeysFor } from '../cache/keys.js';
 import { checkCacheOptions } from '../cache/segment-cache.js';
@@ -100,8 +100,8 @@ export function chatCacheKeys(
   for (const m of parsed) {
     for (const s of m.slots) {
       texts.push(s.text);
-      // a slot that is cut runs compressSync on its text alone: its segment entries
-      if (!s.atomic && s.text.length > 0) {
+      // a slot that is cut runs compressSync on its text alone: its segment entries (long slots only, see render)
+      if (!s.atomic && s.text.length >= COUNT_CACHE_MIN_CHARS) {
         const segment = segmentCacheKeysFor(s.text, { tokenizer }, hash);
         if (segment !== undefined) for (const key of [...segment.sourceKeys, segment.countsKey]) keys.add(key);
       }
@@ -222,7 +222,8 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
               budget: { tokens: target },
               tokenizer,
               ...(q ? { query: q } : {}),
-              ...(options.cache === undefined ? {} : { cache: options.cache }),
+              // short texts gain nothing from the segment cache (hashing costs about what segmenting does)
+              ...(options.cache === undefined || s.text.length < COUNT_CACHE_MIN_CHARS ? {} : { cache: options.cache }),
             });
             compressedCounts.set(result.text, result.tokens.compressed);
             return result.text;
