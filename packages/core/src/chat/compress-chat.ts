@@ -16,10 +16,8 @@ import { checkCacheOptions } from '../cache/segment-cache.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
-import { aiSdkAdapter } from './ai-sdk.js';
-import { anthropicAdapter } from './anthropic.js';
+import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
-import { openaiAdapter } from './openai.js';
 import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
 import { rebuildMessage } from './shared.js';
 import { bagCacheKeys, cachedBags } from './bag-cache.js';
@@ -31,7 +29,6 @@ export const MESSAGE_OVERHEAD = 4;
 /** Share of a message's tokens the query-free compacted form keeps (prefix-stable mode). */
 export const COMPACT_FACTOR = 1 / 3;
 
-const ADAPTERS: Record<ChatFormat, ChatAdapter> = { openai: openaiAdapter, anthropic: anthropicAdapter, 'ai-sdk': aiSdkAdapter };
 
 /** The one-line stub that replaces omitted content: the only text in the output that is not from the input. */
 export function placeholderText(s: TextSlot, role: string, tokens: number): string {
@@ -54,7 +51,7 @@ function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; kee
   if (typeof halfLife !== 'number' || !(halfLife > 0))
     throw new CtxpressError('INVALID_OPTION', `options.halfLife must be a number > 0, got ${JSON.stringify(halfLife)}.`);
   if (options.format !== undefined && options.format !== 'auto' && !(options.format in ADAPTERS)) {
-    throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk or auto, got ${JSON.stringify(options.format)}.`);
+    throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk, openai-responses or auto, got ${JSON.stringify(options.format)}.`);
   }
   if (options.system !== undefined && typeof options.system !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.system must be a string.');
   if (options.cache !== undefined) checkCacheOptions(options.cache);

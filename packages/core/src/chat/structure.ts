@@ -34,7 +34,10 @@ export function analyseChat(messages: readonly ChatMessage[], format: ChatFormat
     const [id, at] = open.entries().next().value as [string, number];
     throw invalid(at, `tool call ${JSON.stringify(id)} has no tool result right after it (an orphan call).`);
   };
+  let lastHadCalls = false;
   for (const m of messages) {
+    const hadCalls = lastHadCalls;
+    lastHadCalls = m.calls.length > 0 && m.resultIds.length === 0;
     if (m.resultIds.length > 0) {
       for (const id of m.resultIds) {
         if (!open.has(id))
@@ -49,6 +52,16 @@ export function analyseChat(messages: readonly ChatMessage[], format: ChatFormat
       groupOf[m.index] = group;
       if (format === 'anthropic' && open.size > 0) unanswered();
       if (m.calls.length > 0) throw invalid(m.index, 'a message cannot both answer and make tool calls.');
+      continue;
+    }
+    // Responses API: parallel calls are consecutive function_call items, answered by the outputs that follow them
+    if (open.size > 0 && format === 'openai-responses' && m.calls.length > 0 && hadCalls) {
+      groupOf[m.index] = group;
+      for (const c of m.calls) {
+        if (seen.has(c.id)) throw invalid(m.index, `tool call id ${JSON.stringify(c.id)} is used twice.`);
+        seen.add(c.id);
+        open.set(c.id, m.index);
+      }
       continue;
     }
     if (open.size > 0) unanswered();

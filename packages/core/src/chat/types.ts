@@ -7,7 +7,8 @@ import type { Budget, Tokenizer } from '../types.js';
 import type { SegmentCacheOptions } from '../cache/segment-cache.js';
 
 /** The message formats `compressChat` reads and writes. */
-export type ChatFormat = 'openai' | 'anthropic' | 'ai-sdk';
+/** `openai-responses`: the `input` items of OpenAI's Responses API (`message`, `function_call`, `function_call_output`). */
+export type ChatFormat = 'openai' | 'anthropic' | 'ai-sdk' | 'openai-responses';
 
 /** How much of an older message survives. `pinned` = system prompt or one of the last turns, always whole. */
 export type ChatFidelity = 'pinned' | 'full' | 'compressed' | 'placeholder' | 'dropped';
