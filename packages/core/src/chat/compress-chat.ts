@@ -22,7 +22,7 @@ import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdP
 import { rebuildMessage } from './shared.js';
 import { bagCacheKeys, cachedBags } from './bag-cache.js';
 import { analyseChat } from './structure.js';
-import type { ChatAdapter, ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
+import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
 /** Tokens added per message for the role and message framing. */
 export const MESSAGE_OVERHEAD = 4;

@@ -62,4 +62,15 @@ export const SAMPLES: Record<ChatFormat, ChatSample> = {
       { role: 'assistant', content: FINAL },
     ],
   },
+  'openai-responses': {
+    system: SYSTEM,
+    messages: [
+      { role: 'user', content: ASK },
+      { type: 'function_call', call_id: 'call_1', name: 'search_docs', arguments: '{"q":"token budget"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: RESULT },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] },
+      { role: 'user', content: [{ type: 'input_text', text: FOLLOW }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: FINAL, annotations: [] }] },
+    ],
+  },
 };
