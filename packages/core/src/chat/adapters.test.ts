@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { wordTokenizer } from '../testing/index.js';
 import { isCtxpressError } from '../errors.js';
-import { openaiAdapter } from './openai.js';
-import { anthropicAdapter } from './anthropic.js';
-import { aiSdkAdapter } from './ai-sdk.js';
+import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
 import { rebuildMessage } from './shared.js';
 import { compressChat, countChatTokens } from './compress-chat.js';
 import { SAMPLES } from './samples.js';
-import type { ChatAdapter, ChatFormat } from './types.js';
+import type { ChatFormat } from './types.js';
 
-const ADAPTERS: Record<ChatFormat, ChatAdapter> = { openai: openaiAdapter, anthropic: anthropicAdapter, 'ai-sdk': aiSdkAdapter };
 const tokenizer = wordTokenizer();
 
 function code(fn: () => unknown): string {
