@@ -6,7 +6,7 @@ describe('parsePlan', () => {
     const plan = parsePlan([], {});
     expect(plan).not.toBe('help');
     if (plan === 'help') return;
-    expect(plan.suites).toEqual(['quality', 'speed', 'chat', 'tools', 'code', 'cache', 'load']);
+    expect(plan.suites).toEqual(['quality', 'speed', 'chat', 'chat-shapes', 'tools', 'code', 'cache', 'load']);
     expect(plan.methods).toEqual(['ctxpress', 'ctxpress+prune', 'ctxpress-noquery', 'head', 'random', 'bm25']);
     expect(plan.ratios).toEqual([2, 4, 10, 20]);
     expect(plan.checkRatios).toEqual([4, 10]);

@@ -16,6 +16,7 @@ import { aggregate, beatsBaselines, means, problems, runQuality, type ExampleRec
 import { checkTable, qualityMarkdown, qualityTables, retentionSvg, speedMarkdown } from './report.js';
 import { runSpeed, SPEED_RATIO } from './speed.js';
 import { runChatBench } from './chat-bench.js';
+import { chatShapesMarkdown, DEFAULT_PER_SHAPE, runChatShapes } from './chat-shapes-bench.js';
 import { runToolOutputBench } from './tool-output-bench.js';
 import { runCodeSuite } from './code-bench.js';
 import { runCacheBench } from './cache-bench.js';
@@ -37,12 +38,12 @@ export interface Plan {
 }
 
 /** The suites, in the order `all` runs them. */
-export const SUITES = ['quality', 'speed', 'chat', 'tools', 'code', 'cache', 'load'] as const;
+export const SUITES = ['quality', 'speed', 'chat', 'chat-shapes', 'tools', 'code', 'cache', 'load'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export const USAGE = `Usage: node bench/dist/run.js [options]
-  --suite NAME                quality, speed, chat, tools, code, cache, load, or all (default all)
-  --limit N                   examples per task, spread evenly over the file (default: all)
+  --suite NAME                quality, speed, chat, chat-shapes, tools, code, cache, load, or all (default all)
+  --limit N                   examples per task, spread evenly over the file (default: all; chat-shapes: per shape, default ${DEFAULT_PER_SHAPE})
   --tasks a,b                 task files (squad_article, …) or kinds (qa, needle, …) (default: all)
   --methods a,b               ${METHOD_NAMES.join(', ')} (default: all)
   --ratios 2,4,10,20          requested compression ratios (default 2,4,10,20)
@@ -246,6 +247,61 @@ async function chat(plan: Plan): Promise<boolean> {
   return true;
 }
 
+/** Chat-shaped requests (RAG, agent loop, conversation) without a query: compressChat vs trim-last, bm25 and the text path. */
+async function chatShapes(plan: Plan): Promise<boolean> {
+  const started = performance.now();
+  const tokenizer = await getTokenizer('o200k_base');
+  let lastLog = started;
+  const result = await runChatShapes({
+    dataDir: plan.data,
+    tokenizer,
+    ...(plan.limit === undefined ? {} : { limit: plan.limit }),
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - lastLog > 10_000 || done === total) {
+        lastLog = now;
+        log(`[chat-shapes] ${done}/${total} requests, ${((now - started) / 1000).toFixed(0)} s`);
+      }
+    },
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const environment = runEnvironment();
+  const perShape = plan.limit ?? DEFAULT_PER_SHAPE;
+  const settings = `Examples: ${perShape} per shape (${Object.entries(result.samples)
+    .map(([shape, sources]) => `${shape}: ${Object.entries(sources).map(([task, n]) => `${task} ${n}`).join(', ')}`)
+    .join('; ')}), spread evenly over each file; ratios 2, 4, 10; wall time ${wallSeconds.toFixed(0)} s. Command: \`node bench/dist/run.js --suite chat-shapes${plan.limit === undefined ? '' : ` --limit ${plan.limit}`}\`.`;
+  const markdown = chatShapesMarkdown({
+    rows: result.rows,
+    sourceRows: result.sourceRows,
+    records: result.records,
+    samples: result.samples,
+    tokenizer: tokenizer.name,
+    countMismatches: result.countMismatches,
+    methods: [...new Set(result.rows.map((row) => row.method))],
+    ratios: [...new Set(result.rows.map((row) => row.ratio))],
+    environment: describeEnvironment(environment),
+    settings,
+  });
+  mkdirSync(join(plan.out, 'tmp'), { recursive: true });
+  writeFileSync(
+    join(plan.out, 'chat-shapes.json'),
+    `${JSON.stringify({ environment, settings: { perShape, samples: result.samples, wallSeconds }, rows: result.rows, sourceRows: result.sourceRows, countMismatches: result.countMismatches }, null, 2)}\n`,
+  );
+  writeFileSync(join(plan.out, 'tmp', 'chat-shapes-records.jsonl'), result.records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+  writeFileSync(join(plan.out, 'chat-shapes.md'), markdown);
+  console.log(`\n${markdown}`);
+  log(`[chat-shapes] wrote chat-shapes.json, chat-shapes.md, tmp/chat-shapes-records.jsonl to ${plan.out} (${wallSeconds.toFixed(0)} s)`);
+  // errors (BUDGET_UNSATISFIABLE on rag and agent today) are reported, not fatal; an invalid or over-budget output is
+  const chat = result.rows.filter((row) => row.method === 'ctxpress-chat');
+  const invalid = chat.reduce((sum, row) => sum + row.invalid, 0);
+  const over = chat.reduce((sum, row) => sum + row.overBudget, 0);
+  if (invalid > 0 || over > 0) {
+    loud([`CHAT-SHAPES: compressChat returned ${invalid} invalid request(s) and ${over} over budget (see chat-shapes.md)`]);
+    return false;
+  }
+  return true;
+}
+
 /** Tool outputs (JSON, logs): needle retention and JSON validity vs head truncation and plain-text compression. */
 async function tools(plan: Plan): Promise<boolean> {
   const started = performance.now();
@@ -353,7 +409,7 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   let ok = true;
-  const runners: Record<Suite, (plan: Plan) => Promise<boolean>> = { quality, speed, chat, tools, code, cache, load };
+  const runners: Record<Suite, (plan: Plan) => Promise<boolean>> = { quality, speed, chat, 'chat-shapes': chatShapes, tools, code, cache, load };
   for (const suite of plan.suites) ok = (await runners[suite](plan)) && ok;
   log(`[bench] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return ok ? 0 : 1;
