@@ -163,9 +163,10 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .command('serve')
     .summary('run the HTTP service and the compressing OpenAI/Anthropic proxy')
     .description(
-      'Serve the playground page at GET /, POST /v1/compress, the compressing proxy POST /v1/chat/completions and POST /v1/messages, GET /healthz and GET /metrics.\n' +
+      'Serve the playground page at GET /, POST /v1/compress, the compressing proxy POST /v1/chat/completions, POST /v1/responses and POST /v1/messages ' +
+        '(every other /v1 request is relayed to the upstream unchanged), GET /healthz and GET /metrics.\n' +
         'Flags override CTXPRESS_* environment variables (CTXPRESS_PORT, CTXPRESS_HOST, CTXPRESS_UPSTREAM, CTXPRESS_UPSTREAM_API_KEY, ' +
-        'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
+        'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_COMPRESS_OVER, CTXPRESS_MIN_TOKENS, CTXPRESS_KEEP_LAST_TURNS, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
         'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS, CTXPRESS_REGEX_KEEP), which override --config FILE. Stops on SIGINT or SIGTERM.',
     )
     .option(
@@ -178,6 +179,21 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     .option('--config <file>', 'a JSON config file')
     .option('--budget-tokens <n>', 'default proxy budget in tokens', numberOption(parseTokenCount, 'a positive integer'))
     .option('--budget-ratio <r>', 'default proxy budget as a ratio (e.g. 4)', numberOption(parseRatio, 'a number ≥ 1'))
+    .option(
+      '--compress-over <n>',
+      'default proxy policy: compress requests over N tokens down to N, leave the others untouched',
+      numberOption(parseTokenCount, 'a positive integer'),
+    )
+    .option(
+      '--min-tokens <n>',
+      'with the default budget: forward requests under N tokens untouched',
+      numberOption((text) => (/^\d+$/.test(text) ? Number(text) : undefined), 'an integer ≥ 0'),
+    )
+    .option(
+      '--keep-last-turns <n>',
+      'proxy: the last N user turns are never compressed (default 4)',
+      numberOption((text) => (/^\d+$/.test(text) ? Number(text) : undefined), 'an integer ≥ 0'),
+    )
     .addOption(new Option('--fail-mode <mode>', 'when compression fails: open forwards the original request, closed answers 502').choices(['open', 'closed']))
     .option(
       '--cache <memory|dir|redis-url>',

@@ -8,10 +8,21 @@ import { Hono } from 'hono';
 import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
 import { planCompress, type AnyResult } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
-import { CompressionQueue, errorResponse, failureReason, HttpError, parseJsonBody, readBody, responseForError, TimeoutError, withTimeLimit } from './http.js';
+import {
+  CompressionQueue,
+  errorResponse,
+  failureReason,
+  HttpError,
+  parseJsonBody,
+  readBody,
+  responseForError,
+  TimeoutError,
+  withTimeLimit,
+  type ErrorStyle,
+} from './http.js';
 import { Metrics } from './metrics.js';
 import { playgroundHandler } from './playground/page.js';
-import { proxyRequest, type ChatCompressor } from './proxy.js';
+import { passthroughRequest, proxyRequest, type ChatCompressor, type ProxyContext } from './proxy.js';
 import { CompressionWorkerPool } from './worker-pool.js';
 
 const closers = new WeakMap<Hono, () => Promise<void>>();
@@ -30,9 +41,18 @@ export async function closeApp(app: Hono): Promise<void> {
 /** One line per request for the access log: never headers or bodies. */
 export interface AccessLogEntry {
   readonly method: string;
+  /** The route pattern: a ctxpress route, `passthrough` (relayed under /v1) or `unmatched`. */
   readonly route: string;
   readonly status: number;
   readonly ms: number;
+  /** Proxy routes: what ctxpress did (the `x-ctxpress-*` response headers), without any prompt content. */
+  readonly proxy?: {
+    readonly status: string;
+    /** Why it skipped, or the failure reason. */
+    readonly reason?: string;
+    readonly tokensBefore?: number;
+    readonly tokensAfter?: number;
+  };
 }
 
 export interface AppOptions {
@@ -69,7 +89,40 @@ function callerKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() || undefined;
 }
 
-const ROUTES = ['/', '/healthz', '/metrics', '/v1/compress', '/v1/chat/completions', '/v1/messages'];
+/** ctxpress's own routes: they take precedence over the passthrough, and other methods on them answer 405. */
+const OWN_ROUTES = ['/', '/healthz', '/metrics', '/v1/compress'];
+const ROUTES = [...OWN_ROUTES, '/v1/chat/completions', '/v1/responses', '/v1/messages'];
+
+/**
+ * The error shape a request gets: ctxpress's own on its routes, Anthropic's on `/v1/messages…`, `/v1/complete` and any
+ * request with an `anthropic-version` header (the Anthropic SDK always sends one), OpenAI's on the rest of `/v1`.
+ */
+export function errorStyleOf(path: string, headers: Headers): ErrorStyle {
+  if (OWN_ROUTES.includes(path) || !path.startsWith('/v1/')) return 'ctxpress';
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/') || path === '/v1/complete' || headers.has('anthropic-version')) return 'anthropic';
+  return 'openai';
+}
+
+/** The metrics and log label of a path: a route pattern, `passthrough` (anything else under /v1) or `unmatched`. */
+function routeLabel(path: string): string {
+  if (ROUTES.includes(path)) return path;
+  return path.startsWith('/v1/') ? 'passthrough' : 'unmatched';
+}
+
+/** What the proxy did, from its response headers (for the access log). */
+function proxyLogOf(headers: Headers): AccessLogEntry['proxy'] {
+  const status = headers.get('x-ctxpress-status');
+  if (status === null) return undefined;
+  const reason = headers.get('x-ctxpress-reason') ?? headers.get('x-ctxpress-error');
+  const before = headers.get('x-ctxpress-tokens-before');
+  const after = headers.get('x-ctxpress-tokens-after');
+  return {
+    status,
+    ...(reason === null ? {} : { reason }),
+    ...(before === null ? {} : { tokensBefore: Number(before) }),
+    ...(after === null ? {} : { tokensAfter: Number(after) }),
+  };
+}
 
 /**
  * Builds the service.
@@ -147,10 +200,11 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();
-    const route = ROUTES.includes(c.req.path) ? c.req.path : 'unmatched';
+    const route = routeLabel(c.req.path);
     const ms = performance.now() - start;
     metrics.request(route, c.req.method, c.res.status, ms / 1000);
-    options.log?.({ method: c.req.method, route, status: c.res.status, ms: Math.round(ms * 10) / 10 });
+    const proxy = options.log === undefined ? undefined : proxyLogOf(c.res.headers);
+    options.log?.({ method: c.req.method, route, status: c.res.status, ms: Math.round(ms * 10) / 10, ...(proxy === undefined ? {} : { proxy }) });
   });
 
   // API keys: every route but /healthz, /metrics and the playground page (GET/HEAD /; it sends the key it is given).
@@ -160,9 +214,13 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     const key = callerKey(c.req.raw.headers);
     const given = key === undefined ? undefined : digest(key);
     if (given === undefined || !keyDigests.some((expected) => timingSafeEqual(expected, given))) {
-      return errorResponse(401, 'UNAUTHORIZED', 'a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY).', {
-        'www-authenticate': 'Bearer',
-      });
+      return errorResponse(
+        401,
+        'UNAUTHORIZED',
+        'a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY).',
+        { 'www-authenticate': 'Bearer' },
+        errorStyleOf(c.req.path, c.req.raw.headers),
+      );
     }
     return next();
   });
@@ -190,14 +248,21 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     }
   });
 
-  app.post('/v1/chat/completions', (c) => proxyRequest(c.req.raw, 'openai', '/v1/chat/completions', { config: resolved, metrics, compressChat: queuedChat }));
-  app.post('/v1/messages', (c) => proxyRequest(c.req.raw, 'anthropic', '/v1/messages', { config: resolved, metrics, compressChat: queuedChat }));
+  const proxyContext: ProxyContext = { config: resolved, metrics, compressChat: queuedChat };
+  app.post('/v1/chat/completions', (c) => proxyRequest(c.req.raw, 'openai', '/v1/chat/completions', proxyContext));
+  app.post('/v1/responses', (c) => proxyRequest(c.req.raw, 'openai-responses', '/v1/responses', proxyContext));
+  app.post('/v1/messages', (c) => proxyRequest(c.req.raw, 'anthropic', '/v1/messages', proxyContext));
+  // everything else under /v1 (other methods on the proxied routes too) is relayed unchanged
+  app.all('/v1/*', (c) => {
+    if (OWN_ROUTES.includes(c.req.path)) return errorResponse(405, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}.`);
+    return passthroughRequest(c.req.raw, 'passthrough', errorStyleOf(c.req.path, c.req.raw.headers), proxyContext);
+  });
 
   app.notFound((c) =>
-    ROUTES.includes(c.req.path)
+    OWN_ROUTES.includes(c.req.path)
       ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}.`)
-      : errorResponse(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}.`),
+      : errorResponse(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}.`, {}, errorStyleOf(c.req.path, c.req.raw.headers)),
   );
-  app.onError((error) => responseForError(error));
+  app.onError((error, c) => responseForError(error, errorStyleOf(c.req.path, c.req.raw.headers)));
   return app;
 }

@@ -57,7 +57,22 @@ describe('configuration', () => {
     expect(flagsBudget.budget).toEqual({ tokens: 50 });
   });
 
+  it('takes the default policy: compressOver N (a token budget), minTokens and keepLastTurns, from any layer', async () => {
+    expect(resolveConfig({ compressOver: 8000 })).toMatchObject({ budget: { tokens: 8000 } });
+    const env = await loadConfig({ env: { CTXPRESS_BUDGET_RATIO: '4', CTXPRESS_MIN_TOKENS: '2000', CTXPRESS_KEEP_LAST_TURNS: '2' } });
+    expect(env).toMatchObject({ budget: { ratio: 4 }, minTokens: 2000, keepLastTurns: 2 });
+    // a flag's compressOver replaces the environment's ratio; minTokens stays
+    const layered = await loadConfig({ env: { CTXPRESS_BUDGET_RATIO: '4', CTXPRESS_MIN_TOKENS: '2000' }, flags: { compressOver: 6000 } });
+    expect(layered).toMatchObject({ budget: { tokens: 6000 }, minTokens: 2000 });
+    expect((await loadConfig({ env: { CTXPRESS_COMPRESS_OVER: '3000' } })).budget).toEqual({ tokens: 3000 });
+    expect(resolveConfig(layered)).toEqual(layered);
+  });
+
   it.each([
+    [{ env: { CTXPRESS_COMPRESS_OVER: '3000', CTXPRESS_BUDGET_RATIO: '2' } }, /compressOver or a budget/],
+    [{ env: { CTXPRESS_COMPRESS_OVER: 'lots' } }, /CTXPRESS_COMPRESS_OVER: expected an integer/],
+    [{ env: { CTXPRESS_MIN_TOKENS: '-5' } }, /CTXPRESS_MIN_TOKENS: expected an integer/],
+    [{ env: { CTXPRESS_KEEP_LAST_TURNS: 'all' } }, /CTXPRESS_KEEP_LAST_TURNS: expected an integer/],
     [{ env: { CTXPRESS_PORT: 'eighty' } }, /CTXPRESS_PORT: expected an integer from 0 to 65535, got "eighty"/],
     [{ env: { CTXPRESS_FAIL_MODE: 'maybe' } }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
     [{ env: { CTXPRESS_UPSTREAM: 'ftp://x' } }, /CTXPRESS_UPSTREAM: must be an http/],

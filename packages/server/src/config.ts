@@ -24,8 +24,16 @@ export interface ServerConfig {
   readonly upstreamApiKey?: string;
   /** When non-empty, every route but `/healthz` and `/metrics` needs one of these (`authorization: Bearer K` or `x-api-key: K`). */
   readonly apiKeys: readonly string[];
-  /** Default budget of the proxy routes (a request may set its own). Without one, proxied requests pass through uncompressed. */
+  /**
+   * Default budget of the proxy routes (a request may set its own). Without one, proxied requests pass through
+   * uncompressed. `compressOver: N` sets `{ tokens: N }`: requests over N tokens are compressed to N, others untouched.
+   */
   readonly budget?: BudgetSpec;
+  /**
+   * With the configured budget: requests under this many tokens are forwarded untouched (`x-ctxpress-status: skipped`,
+   * reason `below-min-tokens`). A budget sent with the request ignores it.
+   */
+  readonly minTokens?: number;
   /** What the proxy does when compression fails: `open` forwards the original request (default), `closed` answers 502. */
   readonly failMode: FailMode;
   /** Time limit of one compression, ms. Default 10 000. */
@@ -78,6 +86,8 @@ export interface RawConfig {
   readonly budget?: unknown;
   readonly budgetTokens?: unknown;
   readonly budgetRatio?: unknown;
+  readonly compressOver?: unknown;
+  readonly minTokens?: unknown;
   readonly failMode?: unknown;
   readonly timeoutMs?: unknown;
   readonly maxBodyBytes?: unknown;
@@ -99,6 +109,8 @@ const KNOWN_KEYS = new Set([
   'budget',
   'budgetTokens',
   'budgetRatio',
+  'compressOver',
+  'minTokens',
   'failMode',
   'timeoutMs',
   'maxBodyBytes',
@@ -119,6 +131,9 @@ const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   CTXPRESS_API_KEYS: 'apiKeys',
   CTXPRESS_BUDGET_TOKENS: 'budgetTokens',
   CTXPRESS_BUDGET_RATIO: 'budgetRatio',
+  CTXPRESS_COMPRESS_OVER: 'compressOver',
+  CTXPRESS_MIN_TOKENS: 'minTokens',
+  CTXPRESS_KEEP_LAST_TURNS: 'keepLastTurns',
   CTXPRESS_FAIL_MODE: 'failMode',
   CTXPRESS_TIMEOUT_MS: 'timeoutMs',
   CTXPRESS_MAX_BODY_BYTES: 'maxBodyBytes',
@@ -181,12 +196,15 @@ export function resolveConfig(raw: RawConfig = {}): ServerConfig {
   return resolveLayers([['config', raw]]);
 }
 
+/** The keys that set the budget: a layer that sets one replaces the lower layers' budget. */
+const BUDGET_KEYS = ['budget', 'budgetTokens', 'budgetRatio', 'compressOver'];
+
 function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   const merged: Record<string, { value: unknown; from: string }> = {};
   for (const [from, raw] of layers) {
     const entries = Object.entries(raw).filter(([, value]) => value !== undefined);
-    const setsBudget = entries.some(([key]) => key === 'budget' || key === 'budgetTokens' || key === 'budgetRatio');
-    if (setsBudget) for (const key of ['budget', 'budgetTokens', 'budgetRatio']) delete merged[key];
+    const setsBudget = entries.some(([key]) => BUDGET_KEYS.includes(key));
+    if (setsBudget) for (const key of BUDGET_KEYS) delete merged[key];
     for (const [key, value] of entries) merged[key] = { value, from };
   }
   const get = (key: string): { value: unknown; from: string } | undefined => merged[key];
@@ -247,16 +265,24 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   let budget: BudgetSpec | undefined;
   const tokens = get('budgetTokens');
   const ratio = get('budgetRatio');
+  const over = get('compressOver');
   const budgetEntry = get('budget');
   if (tokens !== undefined && ratio !== undefined) {
     throw new ConfigError(`${tokens.from}: give a token budget or a ratio, not both (budgetTokens and budgetRatio).`);
   }
-  if (tokens !== undefined) budget = { tokens: integer(tokens.value, 1, Number.MAX_SAFE_INTEGER, where('budgetTokens', 'CTXPRESS_BUDGET_TOKENS')) };
+  if (over !== undefined && (tokens !== undefined || ratio !== undefined)) {
+    throw new ConfigError(`${over.from}: give compressOver or a budget (budgetTokens, budgetRatio), not both.`);
+  }
+  if (over !== undefined) budget = { tokens: integer(over.value, 1, Number.MAX_SAFE_INTEGER, where('compressOver', 'CTXPRESS_COMPRESS_OVER')) };
+  else if (tokens !== undefined) budget = { tokens: integer(tokens.value, 1, Number.MAX_SAFE_INTEGER, where('budgetTokens', 'CTXPRESS_BUDGET_TOKENS')) };
   else if (ratio !== undefined) budget = { ratio: ratioValue(ratio.value, where('budgetRatio', 'CTXPRESS_BUDGET_RATIO')) };
   else if (budgetEntry !== undefined) budget = parseBudget(budgetEntry.value, where('budget'));
 
   const tokenizer = get('tokenizer') === undefined ? undefined : nonEmptyString(get('tokenizer')!.value, where('tokenizer', 'CTXPRESS_TOKENIZER'));
-  const keepLastTurns = get('keepLastTurns') === undefined ? undefined : integer(get('keepLastTurns')!.value, 0, 1_000_000, where('keepLastTurns'));
+  const keepLastTurns =
+    get('keepLastTurns') === undefined ? undefined : integer(get('keepLastTurns')!.value, 0, 1_000_000, where('keepLastTurns', 'CTXPRESS_KEEP_LAST_TURNS'));
+  const minTokens =
+    get('minTokens') === undefined ? undefined : integer(get('minTokens')!.value, 0, Number.MAX_SAFE_INTEGER, where('minTokens', 'CTXPRESS_MIN_TOKENS'));
   const prefixStableValue = get('prefixStable')?.value;
   if (prefixStableValue !== undefined && typeof prefixStableValue !== 'boolean') {
     throw new ConfigError(`${where('prefixStable')}: expected true or false, got ${show(prefixStableValue)}.`);
@@ -306,6 +332,7 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     ...(upstream === undefined ? {} : { upstream }),
     ...(upstreamApiKey === undefined ? {} : { upstreamApiKey }),
     ...(budget === undefined ? {} : { budget }),
+    ...(minTokens === undefined ? {} : { minTokens }),
     ...(tokenizer === undefined ? {} : { tokenizer }),
     ...(keepLastTurns === undefined ? {} : { keepLastTurns }),
     ...(prefixStableValue === undefined ? {} : { prefixStable: prefixStableValue }),

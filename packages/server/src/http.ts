@@ -29,18 +29,54 @@ export class HttpError extends Error {
   }
 }
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error: { code, message } }), {
+/**
+ * Who an error is for: `ctxpress` (its own routes: `{ error: { code, message } }`), `openai` (OpenAI's shape
+ * `{ error: { message, type, param, code } }`) or `anthropic` (`{ type: "error", error: { type, message } }`). On the
+ * provider routes the ctxpress code is also in the `x-ctxpress-error` header and in the message.
+ */
+export type ErrorStyle = 'ctxpress' | 'openai' | 'anthropic';
+
+/** OpenAI's error `type` for a status (OpenAI itself answers 4xx, 401 included, with `invalid_request_error`). */
+function openaiType(status: number): string {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** Anthropic's error `type` for a status (https://docs.anthropic.com/en/api/errors). */
+function anthropicType(status: number): string {
+  switch (status) {
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}, style: ErrorStyle = 'ctxpress'): Response {
+  let body: unknown;
+  if (style === 'ctxpress') body = { error: { code, message } };
+  else if (style === 'openai') body = { error: { message: `ctxpress ${code}: ${message}`, type: openaiType(status), param: null, code } };
+  else body = { type: 'error', error: { type: anthropicType(status), message: `ctxpress ${code}: ${message}` } };
+  return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(style === 'ctxpress' ? {} : { 'x-ctxpress-error': code }), ...headers },
   });
 }
 
 /** The response for any thrown value: HttpError as is, CtxpressError as 400 (500 for a missing dependency), anything else 500. */
-export function responseForError(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message);
-  if (isCtxpressError(error)) return errorResponse(error.code === 'DEPENDENCY_MISSING' ? 500 : 400, error.code, error.message);
-  return errorResponse(500, 'INTERNAL', 'internal error');
+export function responseForError(error: unknown, style: ErrorStyle = 'ctxpress'): Response {
+  if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, {}, style);
+  if (isCtxpressError(error)) return errorResponse(error.code === 'DEPENDENCY_MISSING' ? 500 : 400, error.code, error.message, {}, style);
+  return errorResponse(500, 'INTERNAL', 'internal error', {}, style);
 }
 
 /**

@@ -79,7 +79,11 @@ export class Metrics {
   readonly tokensOut = new Counter('ctxpress_tokens_out_total', 'Tokens after compression, by route.');
   readonly tokensSaved = new Counter('ctxpress_tokens_saved_total', 'Tokens removed by compression, by route.');
   readonly failures = new Counter('ctxpress_compression_failures_total', 'Compressions that failed, by reason (error code, TIMEOUT, INTERNAL).');
-  readonly failOpen = new Counter('ctxpress_proxy_fail_open_total', 'Proxied requests forwarded uncompressed because compression failed.', [{}]);
+  readonly failOpen = new Counter('ctxpress_proxy_fail_open_total', 'Proxied requests forwarded uncompressed because compression failed, by reason.');
+  readonly proxied = new Counter(
+    'ctxpress_proxy_requests_total',
+    'Proxied requests by route, what ctxpress did (compressed, unchanged, skipped, failed-open, failed, passthrough) and why.',
+  );
   readonly cacheHits = new Counter('ctxpress_cache_hits_total', 'Segment cache hits.', [{}]);
   readonly cacheMisses = new Counter('ctxpress_cache_misses_total', 'Segment cache misses.', [{}]);
 
@@ -103,6 +107,12 @@ export class Metrics {
     this.failures.inc({ reason });
   }
 
+  /** Records what the proxy did with one request (`reason` names why it skipped or failed; "none" otherwise). */
+  proxyOutcome(route: string, status: string, reason = 'none'): void {
+    this.proxied.inc({ route, status, reason });
+    if (status === 'failed-open') this.failOpen.inc({ reason });
+  }
+
   /** For the segment cache: count a hit or a miss. */
   cache(hit: boolean): void {
     (hit ? this.cacheHits : this.cacheMisses).inc();
@@ -111,7 +121,18 @@ export class Metrics {
   /** The Prometheus text exposition. */
   render(): string {
     return (
-      [this.requests, this.latency, this.tokensIn, this.tokensOut, this.tokensSaved, this.failures, this.failOpen, this.cacheHits, this.cacheMisses]
+      [
+        this.requests,
+        this.latency,
+        this.tokensIn,
+        this.tokensOut,
+        this.tokensSaved,
+        this.failures,
+        this.failOpen,
+        this.proxied,
+        this.cacheHits,
+        this.cacheMisses,
+      ]
         .map((metric) => metric.render())
         .concat([
           '# HELP ctxpress_compression_queue_depth Compressions waiting or running.',

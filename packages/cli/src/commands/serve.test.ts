@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../cli.js';
@@ -45,9 +47,48 @@ describe('ctxpress serve', () => {
     expect(stderr()).toContain('SIGTERM, stopping');
   });
 
+  it('takes the default proxy policy from flags and logs what the proxy did, without content', async () => {
+    const upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { io, stderr } = makeIo();
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const running = runServe({ port: 0, upstream: upstreamUrl, compressOver: 3000, minTokens: 100, keepLastTurns: 1, workers: 0 }, io, () => stopped);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && url === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        url = /listening on (http:\/\/\S+)/.exec(stderr())?.[1];
+      }
+      expect(stderr()).toContain('budget: {"tokens":3000} over 100 tokens');
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'secret words' }] }),
+      });
+      expect(res.headers.get('x-ctxpress-reason')).toBe('below-min-tokens');
+      const models = await fetch(`${url}/v1/models`);
+      expect(models.status).toBe(200);
+    } finally {
+      stop('SIGTERM');
+      await running;
+      upstream.close();
+    }
+    expect(stderr()).toMatch(/POST \/v1\/chat\/completions 200 [\d.]+ ms · skipped below-min-tokens\n/);
+    expect(stderr()).toMatch(/GET passthrough 200 [\d.]+ ms · passthrough\n/);
+    expect(stderr()).not.toContain('secret');
+  });
+
   it.each([
     [['serve', '--budget-tokens', '5', '--budget-ratio', '2'], {}, /either --budget-tokens N or --budget-ratio R/],
     [['serve', '--fail-mode', 'sometimes'], {}, /Allowed choices are open, closed/],
+    [['serve', '--compress-over', '8000', '--budget-ratio', '2'], {}, /either --compress-over N or a budget/],
+    [['serve', '--compress-over', 'lots'], {}, /a positive integer/],
+    [['serve', '--min-tokens', '-1'], {}, /an integer ≥ 0/],
+    [['serve'], { CTXPRESS_COMPRESS_OVER: '8000', CTXPRESS_BUDGET_TOKENS: '10' }, /compressOver or a budget/],
     [['serve', '--port', '99999'], {}, /a port 0-65535/],
     [['serve'], { CTXPRESS_FAIL_MODE: 'maybe' }, /CTXPRESS_FAIL_MODE: expected "open" or "closed"/],
     [['serve', '--upstream', 'ftp://x'], {}, /flags: upstream: must be an http/],

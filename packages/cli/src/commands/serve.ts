@@ -4,6 +4,7 @@
  * on stderr unless `--quiet` (method, route, status and time only — never prompt contents or keys).
  * @module
  */
+import type { AccessLogEntry } from '@ctxpress/server';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
@@ -15,11 +16,21 @@ export interface ServeFlags {
   readonly config?: string;
   readonly budgetTokens?: number;
   readonly budgetRatio?: number;
+  readonly compressOver?: number;
+  readonly minTokens?: number;
+  readonly keepLastTurns?: number;
   readonly failMode?: 'open' | 'closed';
   readonly cache?: string;
   readonly workers?: number;
   readonly regexKeep?: 'safe' | 'any' | 'none';
   readonly quiet?: boolean;
+}
+
+/** The proxy's part of an access-log line: ` · compressed 12000→3000 tokens`, ` · failed-open TIMEOUT`, … (never content). */
+function proxyNote(proxy: AccessLogEntry['proxy']): string {
+  if (proxy === undefined) return '';
+  const tokens = proxy.tokensBefore === undefined ? '' : ` ${proxy.tokensBefore}→${proxy.tokensAfter ?? '?'} tokens`;
+  return ` · ${proxy.status}${proxy.reason === undefined ? '' : ` ${proxy.reason}`}${tokens}`;
 }
 
 /** Resolves with the signal's name when the process is asked to stop. */
@@ -44,6 +55,9 @@ export const processSignals: WaitForStop = () =>
  */
 export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitForStop = processSignals): Promise<number> {
   if (flags.budgetTokens !== undefined && flags.budgetRatio !== undefined) throw new UsageError('give either --budget-tokens N or --budget-ratio R, not both');
+  if (flags.compressOver !== undefined && (flags.budgetTokens !== undefined || flags.budgetRatio !== undefined)) {
+    throw new UsageError('give either --compress-over N or a budget (--budget-tokens N, --budget-ratio R), not both');
+  }
   const server = await import('@ctxpress/server');
   const rawFlags = {
     ...(flags.port === undefined ? {} : { port: flags.port }),
@@ -51,6 +65,9 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
     ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
     ...(flags.budgetTokens === undefined ? {} : { budgetTokens: flags.budgetTokens }),
     ...(flags.budgetRatio === undefined ? {} : { budgetRatio: flags.budgetRatio }),
+    ...(flags.compressOver === undefined ? {} : { compressOver: flags.compressOver }),
+    ...(flags.minTokens === undefined ? {} : { minTokens: flags.minTokens }),
+    ...(flags.keepLastTurns === undefined ? {} : { keepLastTurns: flags.keepLastTurns }),
     ...(flags.failMode === undefined ? {} : { failMode: flags.failMode }),
     ...(flags.cache === undefined ? {} : { cache: flags.cache }),
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
@@ -65,11 +82,14 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
   }
   const log = flags.quiet
     ? undefined
-    : (entry: { method: string; route: string; status: number; ms: number }): void => {
-        io.stderr.write(`${new Date().toISOString()} ${entry.method} ${entry.route} ${entry.status} ${entry.ms} ms\n`);
+    : (entry: AccessLogEntry): void => {
+        io.stderr.write(`${new Date().toISOString()} ${entry.method} ${entry.route} ${entry.status} ${entry.ms} ms${proxyNote(entry.proxy)}\n`);
       };
   const running = await server.startServer(config, log === undefined ? {} : { log });
-  const budget = config.budget === undefined ? 'none (proxied requests pass through unless they set one)' : JSON.stringify(config.budget);
+  const budget =
+    config.budget === undefined
+      ? 'none (proxied requests pass through unless they set one)'
+      : `${JSON.stringify(config.budget)}${config.minTokens === undefined ? '' : ` over ${config.minTokens} tokens`}`;
   io.stderr.write(
     `ctxpress serve: listening on ${running.url}\n` +
       `  playground: ${running.url}/ · API: ${running.url}/v1/compress · OpenAI-compatible proxy: ${running.url}/v1 · metrics: ${running.url}/metrics\n` +

@@ -29,7 +29,14 @@ const items: unknown[] = [
   { type: 'function_call', id: 'fc_1', call_id: 'call_a', name: 'search', arguments: '{"q":"battery"}', status: 'completed' },
   { type: 'function_call', id: 'fc_2', call_id: 'call_b', name: 'lookup', arguments: '{"id":7}' },
   { type: 'function_call_output', call_id: 'call_a', output: LONG },
-  { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_text', text: '{"id":7,"name":"heater"}' }, { type: 'input_image', image_url: 'data:,' }] },
+  {
+    type: 'function_call_output',
+    call_id: 'call_b',
+    output: [
+      { type: 'input_text', text: '{"id":7,"name":"heater"}' },
+      { type: 'input_image', image_url: 'data:,' },
+    ],
+  },
   {
     type: 'message',
     id: 'msg_1',
@@ -41,7 +48,14 @@ const items: unknown[] = [
     ],
   },
   { type: 'item_reference', id: 'msg_0' },
-  { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'And the heaters?' }, { type: 'input_file', file_id: 'file-1' }] },
+  {
+    type: 'message',
+    role: 'user',
+    content: [
+      { type: 'input_text', text: 'And the heaters?' },
+      { type: 'input_file', file_id: 'file-1' },
+    ],
+  },
 ];
 
 describe('openai-responses adapter: parse', () => {
@@ -92,8 +106,22 @@ describe('openai-responses adapter: parse', () => {
 describe('openai-responses adapter: round trip', () => {
   it('rebuilds unchanged items as the same objects', () => {
     const parsed = responsesAdapter.parse(items);
-    expect(parsed.map((m) => rebuildMessage(m, m.slots.map((s) => s.text)))).toEqual(items);
-    parsed.forEach((m, i) => expect(rebuildMessage(m, m.slots.map((s) => s.text))).toBe(items[i]));
+    expect(
+      parsed.map((m) =>
+        rebuildMessage(
+          m,
+          m.slots.map((s) => s.text),
+        ),
+      ),
+    ).toEqual(items);
+    parsed.forEach((m, i) =>
+      expect(
+        rebuildMessage(
+          m,
+          m.slots.map((s) => s.text),
+        ),
+      ).toBe(items[i]),
+    );
   });
 
   it('writes new texts back by path, in a copy, and removes emptied parts', () => {
@@ -102,7 +130,10 @@ describe('openai-responses adapter: round trip', () => {
     const output = rebuildMessage(parsed[5]!, ['[tool result from search omitted: 40 tokens]']) as Record<string, unknown>;
     expect(output).toEqual({ type: 'function_call_output', call_id: 'call_a', output: '[tool result from search omitted: 40 tokens]' });
     const parts = rebuildMessage(parsed[6]!, ['X']) as { output: unknown[] };
-    expect(parts.output).toEqual([{ type: 'input_text', text: 'X' }, { type: 'input_image', image_url: 'data:,' }]);
+    expect(parts.output).toEqual([
+      { type: 'input_text', text: 'X' },
+      { type: 'input_image', image_url: 'data:,' },
+    ]);
     const message = rebuildMessage(parsed[7]!, ['Dust.', null]) as { content: unknown[]; id: string };
     expect(message.content).toEqual([{ type: 'output_text', text: 'Dust.', annotations: [] }]);
     expect(message.id).toBe('msg_1');
@@ -123,30 +154,63 @@ describe('openai-responses adapter: bad items', () => {
     [[{ role: 'user', content: [{ text: 'no type' }] }], /^INVALID_INPUT: messages\[0\]: item content\[0\] is not a content part/],
     [[{ role: 'user', content: [{ type: 'input_text', text: 3 }] }], /^INVALID_INPUT: messages\[0\]: item content\[0\]\.text must be a string/],
     [[{ type: 7 }], /^INVALID_INPUT: messages\[0\]: item type must be a string/],
-    [[{ role: 'user', content: 'x' }, { type: 'function_call', name: 'f', arguments: '{}' }], /^INVALID_INPUT: messages\[1\]: function_call item needs a string call_id/],
+    [
+      [
+        { role: 'user', content: 'x' },
+        { type: 'function_call', name: 'f', arguments: '{}' },
+      ],
+      /^INVALID_INPUT: messages\[1\]: function_call item needs a string call_id/,
+    ],
     [[{ type: 'function_call', call_id: 'c', arguments: '{}' }], /function_call item needs a string name/],
     [[{ type: 'function_call', call_id: 'c', name: 'f', arguments: {} }], /function_call item arguments must be a string/],
     [[{ type: 'function_call_output', output: 'x' }], /function_call_output item needs a string call_id/],
-    [[{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c', output: 5 }], /messages\[1\]: function_call_output item output must be/],
+    [
+      [
+        { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c', output: 5 },
+      ],
+      /messages\[1\]: function_call_output item output must be/,
+    ],
   ])('%j', (input, message) => {
     expect(error(() => responsesAdapter.parse(input))).toMatch(message);
   });
 
   it('orphan calls and results are INVALID_INPUT from compressChat', () => {
     const options = { budget: { tokens: 1000 }, tokenizer, format: 'openai-responses' } as const;
-    expect(error(() => compressChat([{ role: 'user', content: 'hi' }, { type: 'function_call_output', call_id: 'nope', output: 'r' }], options))).toMatch(
-      /^INVALID_INPUT: messages\[1\]: tool result for "nope" has no matching tool call/,
-    );
-    expect(error(() => compressChat([{ role: 'user', content: 'hi' }, { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }], options))).toMatch(
-      /^INVALID_INPUT: messages\[1\]: tool call "c" has no tool result/,
-    );
+    expect(
+      error(() =>
+        compressChat(
+          [
+            { role: 'user', content: 'hi' },
+            { type: 'function_call_output', call_id: 'nope', output: 'r' },
+          ],
+          options,
+        ),
+      ),
+    ).toMatch(/^INVALID_INPUT: messages\[1\]: tool result for "nope" has no matching tool call/);
+    expect(
+      error(() =>
+        compressChat(
+          [
+            { role: 'user', content: 'hi' },
+            { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+          ],
+          options,
+        ),
+      ),
+    ).toMatch(/^INVALID_INPUT: messages\[1\]: tool call "c" has no tool result/);
   });
 });
 
 describe('openai-responses detection', () => {
   it.each([
     [[{ type: 'message', role: 'user', content: 'hi' }]],
-    [[{ role: 'user', content: 'hi' }, { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }]],
+    [
+      [
+        { role: 'user', content: 'hi' },
+        { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+      ],
+    ],
     [[{ type: 'function_call_output', call_id: 'c', output: 'x' }]],
     [[{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }]],
     [[{ role: 'assistant', content: [{ type: 'output_text', text: 'hi' }] }]],
