@@ -15,8 +15,9 @@
  *   tool results kept (empty content when nothing of them was chosen), other messages with nothing chosen left out.
  * - `ctxpress-text`: `compressSync(pieces, { budget: { tokens: budget − fixed }, query: question, tokenizer })` over the
  *   documents / tool results / conversation lines, rendered back into the same request (`ChatCase.render`); fixed = the
- *   request with every piece empty; when the rendered request is over budget, the text budget shrinks by the overshoot
- *   (up to 6 tries). This is the text path with the structure and the question handed to it.
+ *   request with every piece empty; when the rendered request is over budget (the frame around each kept piece: tags,
+ *   numbering, message overheads), the text budget becomes what was kept minus the overshoot (up to 6 tries). This is
+ *   the text path with the structure and the question handed to it.
  *
  * Measures per shape × ratio × method: answer retention and supporting retention (metrics.ts, on the content text of all
  * messages, tool-call arguments excluded; a thrown call scores 0), question kept verbatim (rag, conversation: in the last
@@ -229,7 +230,8 @@ export function textPathRequest(c: ChatCase, budget: number, tokenizer: Tokenize
     out = c.render(piecesFromSpans(sourceTexts, result.kept));
     const tokens = countMessages(out, tokenizer);
     if (tokens <= budget) return out;
-    textBudget -= tokens - budget;
+    // the frame around kept pieces (document tags, numbering, message overheads) took the overshoot: shrink below what was kept
+    textBudget = Math.min(textBudget, result.tokens.compressed) - (tokens - budget);
   }
   return out;
 }
