@@ -82,7 +82,7 @@ export class Metrics {
   readonly failOpen = new Counter('ctxpress_proxy_fail_open_total', 'Proxied requests forwarded uncompressed because compression failed, by reason.');
   readonly proxied = new Counter(
     'ctxpress_proxy_requests_total',
-    'Proxied requests by route, what ctxpress did (compressed, unchanged, skipped, failed-open, failed, passthrough) and why.',
+    'Proxied requests by route, what ctxpress did (compressed, skipped, failed-open, failed, passthrough) and why.',
   );
   readonly cacheHits = new Counter('ctxpress_cache_hits_total', 'Segment cache hits.', [{}]);
   readonly cacheMisses = new Counter('ctxpress_cache_misses_total', 'Segment cache misses.', [{}]);

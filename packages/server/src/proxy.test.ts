@@ -498,7 +498,7 @@ describe('byte-faithful forwarding', () => {
 
     const roomy = raw.replace('"ratio": 3', '"tokens": 100000');
     const unchanged = await createApp({ upstream: upstream.url, workers: 0 }).request('/v1/chat/completions', post(roomy));
-    expect(unchanged.headers.get('x-ctxpress-status')).toBe('unchanged');
+    expect(unchanged.headers.get('x-ctxpress-status')).toBe('compressed');
     expect(Number(unchanged.headers.get('x-ctxpress-tokens-before'))).toBe(Number(unchanged.headers.get('x-ctxpress-tokens-after')));
     expect(last().body).toBe(`${before}${JSON.stringify(messages)}${after}`);
 
@@ -575,7 +575,7 @@ describe('OpenAI Responses API proxy', () => {
   it('forwards a string input that compression does not change byte for byte', async () => {
     const raw = '{"model":"gpt-5","input":"caf\\u00e9?","temperature":1.0}';
     const res = await createApp({ upstream: upstream.url, budget: { tokens: 1000 }, workers: 0 }).request('/v1/responses', post(raw));
-    expect(res.headers.get('x-ctxpress-status')).toBe('unchanged');
+    expect(res.headers.get('x-ctxpress-status')).toBe('compressed');
     expect(last().body).toBe(raw);
   });
 
@@ -759,7 +759,7 @@ describe('server-level default policy', () => {
     expect(Number(big.headers.get('x-ctxpress-tokens-after'))).toBeLessThanOrEqual(2000);
     const smallRaw = JSON.stringify({ model: 'm', messages: [messages[0], messages[3]], temperature: 1 }).replace('1}', '1.0}');
     const small = await app.request('/v1/chat/completions', post(smallRaw));
-    expect(small.headers.get('x-ctxpress-status')).toBe('unchanged');
+    expect(small.headers.get('x-ctxpress-status')).toBe('compressed');
     expect(last().body).toBe(smallRaw);
   });
 
@@ -786,7 +786,7 @@ describe('server-level default policy', () => {
     const big = await app.request('/v1/chat/completions', post({ messages }));
     expect(big.headers.get('x-ctxpress-status')).toBe('compressed');
     const own = await app.request('/v1/chat/completions', post({ messages: [{ role: 'user', content: 'hi' }] }, { 'x-ctxpress-budget': '100' }));
-    expect(own.headers.get('x-ctxpress-status')).toBe('unchanged');
+    expect(own.headers.get('x-ctxpress-status')).toBe('compressed');
     expect(metrics.render()).toContain('ctxpress_proxy_requests_total{route="/v1/chat/completions",status="skipped",reason="below-min-tokens"} 2');
   });
 

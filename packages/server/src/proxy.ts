@@ -122,11 +122,12 @@ function systemText(system: unknown): string | undefined {
 }
 
 /**
- * What the proxy did: `compressed` (the body changed), `unchanged` (compressed, nothing to cut: within the budget),
- * `skipped` (not compressed, `reason` says why), `failed-open` (compression failed, the original was forwarded).
+ * What the proxy did: `compressed` (the compressor ran; when the chat was already within the budget, tokens before =
+ * after and the caller's bytes go as they are), `skipped` (not compressed, `reason` says why), `failed-open`
+ * (compression failed, the original was forwarded).
  */
 type Outcome =
-  | { readonly status: 'compressed' | 'unchanged'; readonly before: number; readonly after: number; readonly ms: number }
+  | { readonly status: 'compressed'; readonly before: number; readonly after: number; readonly ms: number }
   | { readonly status: 'skipped' | 'failed-open'; readonly reason: string };
 
 /** Why a request was not compressed (the `x-ctxpress-reason` header and the metrics label). */
@@ -247,7 +248,8 @@ async function compressBody(raw: Uint8Array, headers: Headers, kind: ProxyKind, 
   if (minTokens !== undefined && original < minTokens) return skip('below-min-tokens');
   metrics.compressed(route, original, compressed);
   const json = JSON.stringify(result.messages);
-  if (json === JSON.stringify(list)) return { body: stripped(), outcome: { status: 'unchanged', before: original, after: compressed, ms } };
+  // nothing was cut (within the budget): the caller's bytes
+  if (json === JSON.stringify(list)) return { body: stripped(), outcome: { status: 'compressed', before: original, after: compressed, ms } };
   // a string input stays a string when it came back as one plain user message
   const only = result.messages.length === 1 ? result.messages[0] : undefined;
   const replacement =
@@ -392,7 +394,6 @@ function relay(body: ReadableStream<Uint8Array> | null, signal: AbortSignal): Re
 function ctxpressHeaders(outcome: Outcome): Record<string, string> {
   switch (outcome.status) {
     case 'compressed':
-    case 'unchanged':
       return {
         'x-ctxpress-status': outcome.status,
         'x-ctxpress-tokens-before': String(outcome.before),
