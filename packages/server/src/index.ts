@@ -1,6 +1,7 @@
 /**
  * @ctxpress/server — the ctxpress HTTP service: `POST /v1/compress`, an OpenAI- and Anthropic-compatible compressing
- * proxy (`/v1/chat/completions`, `/v1/messages`), `GET /healthz` and Prometheus `GET /metrics`.
+ * proxy (`/v1/chat/completions`, `/v1/responses`, `/v1/messages`; every other `/v1` route relayed unchanged),
+ * `GET /healthz` and Prometheus `GET /metrics`.
  * @module
  */
 export { closeApp, createApp, VERSION } from './app.js';
@@ -10,6 +11,7 @@ export type { RunningServer } from './server.js';
 export { ConfigError, DEFAULT_CONFIG, configFromEnv, configFromFile, loadConfig, resolveConfig } from './config.js';
 export type { BudgetSpec, FailMode, LoadConfigSources, RawConfig, ServerConfig } from './config.js';
 export { Metrics } from './metrics.js';
-export type { ChatCompressor, ProxyChatOptions, ProxyKind } from './proxy.js';
+export type { ChatCompressor, ProxyChatOptions, ProxyKind, SkipReason } from './proxy.js';
+export type { ErrorStyle } from './http.js';
 export { COMPRESS_FORMATS } from './compress-request.js';
 export type { CompressFormat } from './compress-request.js';
