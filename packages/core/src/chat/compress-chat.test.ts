@@ -105,15 +105,21 @@ describe('compressChat policy', () => {
     expect(placeholderText({ ...slot, kind: 'text' }, 'user', 12)).toBe('[user message omitted: 12 tokens]');
   });
 
-  it('throws BUDGET_UNSATISFIABLE when the pinned part alone is over the budget', () => {
+  it('throws BUDGET_UNSATISFIABLE only when the system prompt and the question alone are over the budget', () => {
     const messages = conversation(4);
+    messages.push({ role: 'user', content: 'What did we say about the train and the meeting this morning?' });
     try {
       compressChat(messages, { budget: { tokens: 20 }, tokenizer, keepLastTurns: 2 });
       expect.unreachable();
     } catch (error) {
       expect(isCtxpressError(error) && error.code).toBe('BUDGET_UNSATISFIABLE');
-      expect((error as Error).message).toMatch(/last 2 turns alone need \d+ tokens, more than the budget of 20/);
+      expect((error as Error).message).toMatch(/system prompt, the question and the tool calls alone need \d+ tokens, more than the budget of 20/);
     }
+    // the last 2 turns do not fit in 40 tokens: they are compressed like the rest instead of failing
+    const result = compressChat(messages, { budget: { tokens: 40 }, tokenizer, keepLastTurns: 2 });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(40);
+    expect(result.messages.at(-1)).toEqual(messages.at(-1));
+    expect(result.messages[0]).toEqual(messages[0]);
   });
 
   it('counts and pins the Anthropic top-level system prompt', () => {

@@ -18,9 +18,10 @@ import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
 import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
-import { isImportant, messageValues, prefixStablePlan, relevancePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
+import { isImportant, prefixStablePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
+import { compressByRelevance, possibleSources } from './relevance.js';
 import { rebuildMessage } from './shared.js';
-import { bagCacheKeys, cachedBags } from './bag-cache.js';
+import { bagCacheKeys } from './bag-cache.js';
 import { analyseChat } from './structure.js';
 import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
@@ -91,7 +92,7 @@ export function chatCacheKeys(
   hash: (text: string) => string = hash128,
 ): string[] {
   const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
-  const { parsed } = parseChat(messages, options.format);
+  const { format, parsed } = parseChat(messages, options.format);
   const texts: string[] = options.system === undefined ? [] : [options.system];
   const keys = new Set<string>();
   for (const m of parsed) {
@@ -107,6 +108,11 @@ export function chatCacheKeys(
   }
   for (const key of countCacheKeys(hash, tokenizer, texts)) keys.add(key);
   for (const key of bagCacheKeys(hash, parsed)) keys.add(key);
+  // relevance mode: the passages of every message, and of the latest request around its question (counts of the
+  // call's document set stay per call, see relevance.ts callCache)
+  const structure = analyseChat(parsed, format, 0);
+  const passages = segmentCacheKeysFor(possibleSources(parsed, structure), { tokenizer }, hash);
+  if (passages !== undefined) for (const key of passages.sourceKeys) keys.add(key);
   return [...keys];
 }
 
@@ -144,15 +150,48 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
       tokensBefore: full[i]!,
       tokensAfter: full[i]!,
     }));
-    return { messages: parsed.map((m) => m.raw), format, tokens: { original, compressed: original, budget }, ratio: 1, decisions };
+    return {
+      messages: parsed.map((m) => m.raw),
+      format,
+      tokens: { original, compressed: original, budget },
+      ratio: 1,
+      decisions,
+      mode: options.prefixStable === true ? 'prefix-stable' : 'relevance',
+    };
   }
   let pinnedTokens = systemTokens;
   for (let i = 0; i < n; i++) if (structure.pinned[i] === 1) pinnedTokens += full[i]!;
-  if (pinnedTokens > budget) {
-    throw new CtxpressError(
-      'BUDGET_UNSATISFIABLE',
-      `The system prompt and the last ${keepLastTurns} turns alone need ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or lower keepLastTurns.`,
-    );
+  const placeholder = (slot: TextSlot, i: number, tokens: number): string => placeholderText(slot, roleOf(i), tokens);
+  if (options.prefixStable !== true || pinnedTokens > budget) {
+    // relevance mode (and prefix-stable mode when the pinned tail does not fit): one pipeline over the whole conversation
+    const { outcomes, compressed } = compressByRelevance({
+      messages: parsed,
+      structure,
+      tokenizer,
+      budget,
+      slotTokens,
+      overhead,
+      full,
+      systemTokens,
+      query: options.query,
+      halfLife,
+      keep: options.keep,
+      cache: options.cache,
+      placeholder,
+    });
+    const out: unknown[] = [];
+    const decisions: ChatDecision[] = outcomes.map((o, i) => {
+      if (o.texts !== undefined) out.push(rebuildMessage(parsed[i]!, o.texts));
+      return { index: i, role: roleOf(i), fidelity: o.fidelity, tokensBefore: full[i]!, tokensAfter: o.tokens };
+    });
+    return {
+      messages: out,
+      format,
+      tokens: { original, compressed, budget },
+      ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
+      decisions,
+      mode: 'relevance',
+    };
   }
 
   const lastTurn = structure.turnStarts[structure.turnStarts.length - 1];
@@ -260,15 +299,7 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
     compactedFidelity: (i) => (isImportant(parsed[i]!) ? 'full' : parsed[i]!.resultIds.length > 0 ? 'placeholder' : 'compressed'),
   };
 
-  let plan: PlanEntry[] | undefined;
-  if (options.prefixStable === true) plan = prefixStablePlan(limit, parsed, structure, costs, fits);
-  else {
-    const values =
-      options.cache === undefined
-        ? messageValues(parsed, structure, query, halfLife)
-        : messageValues(parsed, structure, query, halfLife, cachedBags(options.cache));
-    plan = relevancePlan(limit, values, parsed, structure, costs, fits);
-  }
+  let plan: PlanEntry[] | undefined = prefixStablePlan(limit, parsed, structure, costs, fits);
   if (plan === undefined || !fits(plan)) plan = thresholdPlan(Number.POSITIVE_INFINITY, new Float64Array(n), parsed, structure);
 
   const out: unknown[] = [];
@@ -291,5 +322,6 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
     tokens: { original, compressed, budget },
     ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
     decisions,
+    mode: 'prefix-stable',
   };
 }

@@ -21,10 +21,20 @@ export interface ChatCompressOptions {
   readonly format?: ChatFormat | 'auto';
   /** Anthropic's top-level `system` text: counted and pinned, never changed (it is not part of `messages`). */
   readonly system?: string;
-  /** The last N user turns (a user message that is not only tool results, and everything after it) are pinned. Default 4. The latest user message is always pinned, also with 0. */
+  /**
+   * The last N user turns (a user message that is not only tool results, and everything after it) are kept whole when
+   * they fit beside the fixed parts; otherwise they are compressed like the rest, most recent and most relevant first.
+   * Default 4. The latest user request (or its question part, when it is long) is always kept.
+   */
   readonly keepLastTurns?: number;
-  /** What older messages are scored against. Default: the text of the latest user message. */
+  /**
+   * What the conversation is scored against. Default: the latest user request — when it is long (documents plus a
+   * question), its question/instruction part; when the conversation ends with tool results (an agent step), that request
+   * plus the assistant's text and tool-call arguments since.
+   */
   readonly query?: string;
+  /** Text that must survive: every match (strings literally) is kept whole wherever it is. */
+  readonly keep?: readonly (string | RegExp)[];
   /** Recency half-life in user turns. Default 8. */
   readonly halfLife?: number;
   /**
@@ -59,6 +69,11 @@ export interface ChatCompressionResult {
   readonly ratio: number;
   /** One entry per input message, input order. */
   readonly decisions: ChatDecision[];
+  /**
+   * `prefix-stable` when `prefixStable` was asked for and its plan fitted; `relevance` otherwise (also when prefix-stable
+   * mode had to give way because the last turns alone exceed the budget: the output is then not prefix-stable).
+   */
+  readonly mode: 'relevance' | 'prefix-stable';
 }
 
 /** Normalised role. OpenAI's `developer` reads as `system`. */
