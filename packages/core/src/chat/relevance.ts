@@ -26,7 +26,9 @@ export const QUESTION_WHOLE_TOKENS = 250;
 /** Long texts are cut into sources of about this many characters (~400 tokens) at paragraph or line breaks. */
 export const PASSAGE_CHARS = 1600;
 /** Weight of the per-message prior (recency, importance, last turns) beside the relevance scorers. */
-export const PRIOR_WEIGHT = 0.3;
+export const PRIOR_WEIGHT = 0.2;
+/** Weight of the adjacent messages' relevance (see `messageNeighbourScorer`). */
+export const MESSAGE_NEIGHBOUR_WEIGHT = 0.8;
 /** Stop calibrating once the output uses this share of the budget. */
 export const FILL_TARGET = 0.97;
 const MAX_ATTEMPTS = 7;
@@ -157,6 +159,34 @@ function passages(text: string, start: number, end: number): Array<[number, numb
   }
   if (end > from) out.push([from, end]);
   return out.filter(([s, e]) => /\S/.test(text.slice(s, e)));
+}
+
+/**
+ * Relevance from the adjacent messages (an answer follows its question, a question precedes its answer): each unit gets
+ * the better of the previous message's best base score × 0.8 and the next message's × 0.5. Only between plain
+ * conversational messages: tool results next to each other are independent observations.
+ */
+function messageNeighbourScorer(base: Scorer, pieceMessage: readonly number[], conversational: readonly boolean[]): Scorer {
+  const messages = conversational.length;
+  return {
+    name: 'chat-neighbour',
+    score(context) {
+      const s = base.score(context);
+      const units = context.segmentation.units;
+      const best = new Float64Array(messages);
+      for (let u = 0; u < units.length; u++) {
+        const m = pieceMessage[units[u]!.source]!;
+        if (s[u]! > best[m]!) best[m] = s[u]!;
+      }
+      const out = new Float64Array(units.length);
+      for (let u = 0; u < units.length; u++) {
+        const m = pieceMessage[units[u]!.source]!;
+        if (!conversational[m]) continue;
+        out[u] = Math.max(m > 0 && conversational[m - 1] ? best[m - 1]! * 0.8 : 0, m + 1 < messages && conversational[m + 1] ? best[m + 1]! * 0.5 : 0);
+      }
+      return out;
+    },
+  };
 }
 
 /** The per-message prior as a scorer over units: recency, importance, the last turns; old observations at half. */
@@ -330,7 +360,13 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const pieceMessage = pieces.map((p) => p.message);
   const prior = priorScorer(messagePriors(input, questionAt), pieceMessage);
   const base = defaultPipeline();
-  const queryScorers: WeightedScorer[] = [...base.queryScorers, { scorer: prior, weight: PRIOR_WEIGHT }];
+  const bm25 = base.queryScorers[0]!.scorer;
+  const queryScorers: WeightedScorer[] = [
+    // the default scorers but position (each message is a source: every message's first sentence would get it)
+    ...base.queryScorers.filter((w) => !w.scorer.name.startsWith('position')),
+    { scorer: messageNeighbourScorer(bm25, pieceMessage, messages.map((m) => m.calls.length === 0 && m.resultIds.length === 0)), weight: MESSAGE_NEIGHBOUR_WEIGHT },
+    { scorer: prior, weight: PRIOR_WEIGHT },
+  ];
   const agnosticScorers: WeightedScorer[] = [...base.agnosticScorers, { scorer: prior, weight: 1 }];
   const hasQuery = query !== undefined && query.trim().length > 0;
   const cache = callCache(input.cache);
