@@ -234,6 +234,36 @@ describe('the openai SDK with baseURL set to the proxy', () => {
     expect(await valid(sent, 'openai')).toBe(true);
   });
 
+  it('a RAG prompt (documents and the question in one user message) and an agent step are compressed, not failed open', async () => {
+    const question = 'What limits the battery life of the rover?';
+    const rag: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'Answer from the documents.' },
+      { role: 'user', content: `Use the documents below.\n\nDocuments:\n\n${sample}\n\n${sample}\n\nQuestion: ${question}` },
+    ];
+    const agent: OpenAI.Chat.ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'You are a research agent.' },
+      { role: 'user', content: `Find out: ${question}` },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'search', arguments: '{"q":"rover battery"}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: sample },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c2', type: 'function', function: { name: 'search', arguments: '{"q":"power budget"}' } }] },
+      { role: 'tool', tool_call_id: 'c2', content: sample },
+    ];
+    for (const [messages, last] of [
+      [rag, `Question: ${question}`],
+      [agent, undefined],
+    ] as const) {
+      const { response } = await client().chat.completions.create({ model: 'gpt-4o', messages }, { headers: { 'x-ctxpress-ratio': '4' } }).withResponse();
+      expect(response.headers.get('x-ctxpress-status')).toBe('compressed');
+      const sent = provider.last('/v1/chat/completions').json['messages'] as Array<{ content: unknown }>;
+      const before = tokensOf(messages, 'openai');
+      expect(tokensOf(sent, 'openai')).toBeLessThanOrEqual(Math.floor(before / 4));
+      expect(tokensOf(sent, 'openai')).toBeGreaterThanOrEqual(0.9 * Math.floor(before / 4));
+      expect(await valid(sent, 'openai')).toBe(true);
+      if (last !== undefined) expect(String(sent.at(-1)!.content).endsWith(last)).toBe(true);
+      expect(JSON.stringify(sent)).toMatch(/battery/);
+    }
+  });
+
   it('chat.completions.create with stream: true', async () => {
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages: chatMessages, stream: true });
     let text = '';

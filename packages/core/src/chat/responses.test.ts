@@ -290,4 +290,31 @@ describe('compressChat on Responses input', () => {
     ];
     expect(compressChat(list, { budget: { tokens: 1_000_000 }, tokenizer }).messages).toEqual(list);
   });
+
+  it('keeps a reasoning item with the call it precedes: between parallel calls, before an output, and dropped together', () => {
+    const filler = (k: number): string => Array.from({ length: 30 }, (_, j) => `Old note ${k}.${j} about the garden and the weather.`).join(' ');
+    const list = [
+      { role: 'user', content: filler(1) },
+      { type: 'reasoning', id: 'rs_1', summary: [] },
+      { type: 'function_call', call_id: 'a', name: 'search', arguments: '{"q":"garden"}' },
+      { type: 'reasoning', id: 'rs_2', summary: [] },
+      { type: 'function_call', call_id: 'b', name: 'search', arguments: '{"q":"weather"}' },
+      { type: 'function_call_output', call_id: 'a', output: filler(2) },
+      { type: 'reasoning', id: 'rs_3', summary: [] },
+      { type: 'function_call_output', call_id: 'b', output: filler(3) },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: filler(4), annotations: [] }] },
+      { role: 'user', content: 'What did the old notes say about the rover battery?' },
+    ];
+    const full = countChatTokens(list, { tokenizer });
+    for (const tokens of [Math.floor(full / 2), Math.floor(full / 4), 40]) {
+      const result = compressChat(list, { budget: { tokens }, tokenizer, keepLastTurns: 1 });
+      expect(result.tokens.compressed).toBeLessThanOrEqual(tokens);
+      const out = result.messages as Array<Record<string, unknown>>;
+      const ids = out.map((m) => (m['id'] ?? m['call_id'] ?? m['role']) as string);
+      // every kept call keeps the reasoning item that preceded it, and its output
+      if (ids.includes('a')) expect(ids).toEqual(expect.arrayContaining(['rs_1', 'rs_2', 'b', 'rs_3']));
+      if (!ids.includes('a')) expect(ids.filter((id) => id.startsWith('rs_'))).toEqual([]);
+      expect(out.at(-1)).toEqual(list.at(-1));
+    }
+  });
 });

@@ -35,7 +35,20 @@ export function analyseChat(messages: readonly ChatMessage[], format: ChatFormat
     throw invalid(at, `tool call ${JSON.stringify(id)} has no tool result right after it (an orphan call).`);
   };
   let lastHadCalls = false;
+  let joinNext = false;
   for (const m of messages) {
+    // Responses API: an item with no text, calls or results (a reasoning item, an item reference) belongs with what
+    // follows it — inside an open exchange it stays there, otherwise it opens the group the next item joins
+    if (format === 'openai-responses' && m.slots.length === 0 && m.calls.length === 0 && m.resultIds.length === 0 && m.raw['type'] !== 'message') {
+      if (open.size === 0 && !joinNext) {
+        group++;
+        joinNext = true;
+      }
+      groupOf[m.index] = group;
+      continue;
+    }
+    const joining = joinNext;
+    joinNext = false;
     const hadCalls = lastHadCalls;
     lastHadCalls = m.calls.length > 0 && m.resultIds.length === 0;
     if (m.resultIds.length > 0) {
@@ -65,7 +78,7 @@ export function analyseChat(messages: readonly ChatMessage[], format: ChatFormat
       continue;
     }
     if (open.size > 0) unanswered();
-    group++;
+    if (!joining) group++;
     groupOf[m.index] = group;
     if (m.calls.length > 0) {
       open = new Map();
