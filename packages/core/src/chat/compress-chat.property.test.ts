@@ -56,7 +56,11 @@ interface Conversation {
   readonly turns: readonly Turn[];
 }
 
-const sentence = fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }).map((w) => `${w.join(' ')}.`);
+// sentences start with a capital letter (as in real text), so the sentence splitter can cut between them
+const sentence = fc
+  .array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 })
+  .map((w) => `${w.join(' ')}.`)
+  .map((t) => t.charAt(0).toUpperCase() + t.slice(1));
 const text = fc.array(sentence, { minLength: 1, maxLength: 5 }).map((s) => s.join(' '));
 const toolArb = fc.record({
   name: fc.constantFrom('search_docs', 'read_file', 'run_tests'),
@@ -273,7 +277,15 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
           if (result.tokens.original > tokens) {
             expect(total).toBeLessThanOrEqual(tokens);
             if (tokens >= 150 && !prefixStable) {
-              fills.push(total / tokens);
+              // under 90 % only when nothing more can go in: every kept message whole, only whole tool exchanges
+              // (indivisible: calls are never cut) left out
+              const exhausted = result.decisions.every((d) => {
+                if (d.fidelity === 'full' || d.fidelity === 'pinned') return true;
+                if (d.fidelity !== 'dropped') return false;
+                const io = inspect(input[d.index]!, format);
+                return io.calls.length > 0 || io.results.length > 0;
+              });
+              if (!exhausted) fills.push(total / tokens);
             }
           }
           // the question (the latest user request, short here) is kept verbatim
@@ -312,7 +324,7 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
     );
     // the generated cases exercise every fidelity
     expect([...seen].sort()).toEqual(['compressed', 'dropped', 'full', 'pinned', 'placeholder']);
-    // the budget is used: on budgets of 150+ tokens, every output fills at least 90 % of it
+    // the budget is used: on budgets of 150+ tokens, every output that could hold more fills at least 90 % of it
     expect(fills.length).toBeGreaterThan(20);
     expect(Math.min(...fills)).toBeGreaterThanOrEqual(0.9);
   });

@@ -7,12 +7,12 @@
  * 1. A tagged question: the last `<question>…</question>` element (also `query`, `task`, `instruction(s)`, `request`).
  * 2. A labelled question: the last line starting with `Question:` / `Q:` / `Query:` / `Task:` / `Instruction(s):` /
  *    `Request:` / `User question:` (Markdown emphasis and heading marks allowed), when it is near the end (what follows
- *    its paragraph is short) or near the start (in the first fifth, before the material): that paragraph, and when it
- *    is near the end, everything after it.
+ *    its paragraph is short) or near the start (in the first fifth, and the last paragraph does not ask a question of
+ *    its own): that paragraph, and when it is near the end, everything after it.
  * 3. The trailing paragraphs after the material, while together they stay short (`TRAILING_WORDS`); when the last
  *    paragraph alone is long, its trailing sentences up to the last question sentence (or the last sentence).
- * 4. A short leading paragraph (`LEADING_WORDS`) that asks or instructs (a question mark, a closing colon, or an
- *    instruction cue such as "Answer", "Use the following", "Based on").
+ * 4. A short leading paragraph (`LEADING_WORDS`) that asks or instructs (a question mark, a closing colon, a label, or
+ *    an instruction cue such as "Answer", "Use the following", "Based on").
  * The query is the text of the ranges that ask (a question mark, a tag or a label); when none does, all of them.
  * @module
  */
@@ -129,7 +129,9 @@ export function findQuestion(text: string): QuestionParts {
       if (para === undefined) continue;
       const tail = words(text, para[1], text.length);
       const nearEnd = tail <= TRAILING_WORDS;
-      const nearStart = words(text, 0, at) <= total * 0.2;
+      // near the start only when the end does not ask a question of its own (a FAQ inside the material)
+      const last = paras[paras.length - 1]!;
+      const nearStart = words(text, 0, at) <= total * 0.2 && para !== last && !asks(text, last[0], last[1]);
       if (nearEnd || nearStart) label = at;
     }
     if (label >= 0) {
@@ -181,7 +183,8 @@ export function findQuestion(text: string): QuestionParts {
   if (paras.length > 1 && words(text, ls, le) <= LEADING_WORDS) {
     const lead = text.slice(ls, le);
     const isQuestion = lead.includes('?');
-    if (isQuestion || /:\s*$/.test(lead) || INSTRUCTION_CUE.test(lead)) {
+    LABEL.lastIndex = 0;
+    if (isQuestion || /:\s*$/.test(lead) || INSTRUCTION_CUE.test(lead) || LABEL.exec(lead)?.index === 0) {
       ranges.push([ls, le]);
       if (isQuestion) asking.push([ls, le]);
     }

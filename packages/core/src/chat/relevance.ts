@@ -32,6 +32,8 @@ export const MESSAGE_NEIGHBOUR_WEIGHT = 0.8;
 /** Stop calibrating once the output uses this share of the budget. */
 export const FILL_TARGET = 0.97;
 const MAX_ATTEMPTS = 7;
+/** The refill pass cuts a dropped message into the slack only when at least this many tokens of text fit. */
+const MIN_REFILL_TOKENS = 8;
 
 export interface RelevanceInput {
   readonly messages: readonly ChatMessage[];
@@ -540,10 +542,28 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
       if (o.fidelity === 'pinned' || o.fidelity === 'full') continue;
       if (o.texts === undefined) {
         // a dropped message comes back whole (not before the first kept message unless it is a user message)
-        if (droppedExchange[i] === 1 || (i < firstKept && m.role !== 'user') || full[i]! > slack) continue;
-        outcomes[i] = { texts: m.slots.map((s) => s.text), tokens: full[i]!, fidelity: 'full' };
-        slack -= full[i]!;
-        added += full[i]!;
+        if (droppedExchange[i] === 1 || (i < firstKept && m.role !== 'user')) continue;
+        if (full[i]! <= slack) {
+          outcomes[i] = { texts: m.slots.map((s) => s.text), tokens: full[i]!, fidelity: 'full' };
+          slack -= full[i]!;
+          added += full[i]!;
+          continue;
+        }
+        // too long whole: its best sentences that fit (one-part messages)
+        const only = m.slots.length === 1 ? m.slots[0]! : undefined;
+        if (only === undefined || only.atomic || slack - overhead[i]! < MIN_REFILL_TOKENS) continue;
+        let cut: string;
+        try {
+          cut = compressSync(only.text, { budget: { tokens: slack - overhead[i]! }, tokenizer, ...(hasQuery ? { query } : {}) }).text;
+        } catch {
+          continue;
+        }
+        if (cut.trim() === '') continue;
+        const cost = overhead[i]! + exactCount(tokenizer, cut);
+        if (cost > slack) continue;
+        outcomes[i] = { texts: [cut], tokens: cost, fidelity: 'compressed' };
+        slack -= cost;
+        added += cost;
         continue;
       }
       const texts = o.texts.slice();
