@@ -160,4 +160,26 @@ describe('compressChat policy', () => {
     }
     expect(identical / calls).toBeGreaterThan(0.8);
   });
+
+  it('passes images and files through untouched and counts each as mediaTokens (default 1000)', () => {
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    const messages = conversation(6);
+    messages.push({ role: 'user', content: [{ type: 'text', text: 'What is in this picture of the garden?' }, image] });
+    const base = compressChat(messages, { budget: { ratio: 1 }, tokenizer, mediaTokens: 0 }).tokens.original;
+    const counted = compressChat(messages, { budget: { ratio: 1 }, tokenizer }).tokens.original;
+    expect(counted - base).toBe(1000);
+    expect(compressChat(messages, { budget: { ratio: 1 }, tokenizer, mediaTokens: 250 }).tokens.original - base).toBe(250);
+    const result = compressChat(messages, { budget: { tokens: 1000 + 60 }, tokenizer });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(1060);
+    expect(result.messages.at(-1)).toEqual(messages.at(-1));
+    // an Anthropic image inside a tool result counts too
+    const anthropic = [
+      { role: 'user', content: 'Take a screenshot.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'screenshot', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] }] },
+    ];
+    const a0 = compressChat(anthropic, { budget: { ratio: 1 }, tokenizer, mediaTokens: 0 }).tokens.original;
+    expect(compressChat(anthropic, { budget: { ratio: 1 }, tokenizer }).tokens.original - a0).toBe(1000);
+    expect(() => compressChat(messages, { budget: { ratio: 2 }, tokenizer, mediaTokens: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
 });

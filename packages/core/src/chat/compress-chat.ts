@@ -2,8 +2,9 @@
  * `compressChat`: compresses a chat / agent history to a token budget and returns it in its own format.
  *
  * Token accounting (what `tokens` and the budget count): for each message, the tokenizer count of each of its text
- * pieces (text content, tool-result content; non-text parts such as images count 0) plus the tokenizer count of each
- * tool call's arguments JSON, plus a fixed overhead of 4 tokens per message (`MESSAGE_OVERHEAD`); plus, when given,
+ * pieces (text content, tool-result content) plus the tokenizer count of each tool call's arguments JSON, plus a fixed
+ * overhead of 4 tokens per message (`MESSAGE_OVERHEAD`) and `mediaTokens` (default `MEDIA_TOKENS`, 1000) per image, file
+ * or audio part (passed through untouched); plus, when given,
  * `options.system` counted the same way as one message.
  * @module
  */
@@ -20,13 +21,23 @@ import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
 import { isImportant, prefixStablePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
 import { compressByRelevance, possibleSources } from './relevance.js';
-import { rebuildMessage } from './shared.js';
+import { mediaParts, rebuildMessage } from './shared.js';
 import { bagCacheKeys } from './bag-cache.js';
 import { analyseChat } from './structure.js';
 import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
 /** Tokens added per message for the role and message framing. */
 export const MESSAGE_OVERHEAD = 4;
+/** Default fixed cost of one image, file or audio part (the tokenizer cannot count them): about a 1024×1024 image. */
+export const MEDIA_TOKENS = 1000;
+
+function mediaTokensOf(options: Pick<ChatCompressOptions, 'mediaTokens'>): number {
+  const m = options.mediaTokens ?? MEDIA_TOKENS;
+  if (typeof m !== 'number' || !Number.isInteger(m) || m < 0) {
+    throw new CtxpressError('INVALID_OPTION', `options.mediaTokens must be a whole number ≥ 0, got ${JSON.stringify(m)}.`);
+  }
+  return m;
+}
 /** Share of a message's tokens the query-free compacted form keeps (prefix-stable mode). */
 export const COMPACT_FACTOR = 1 / 3;
 
@@ -70,12 +81,13 @@ function parseChat(messages: readonly unknown[], declared: ChatCompressOptions['
  * Total tokens of a message list as `compressChat` counts them (see the module comment), e.g. to decide whether to
  * compress at all. Validates the messages like `compressChat`.
  */
-export function countChatTokens(messages: readonly unknown[], options: Pick<ChatCompressOptions, 'tokenizer' | 'format' | 'system'>): number {
+export function countChatTokens(messages: readonly unknown[], options: Pick<ChatCompressOptions, 'tokenizer' | 'format' | 'system' | 'mediaTokens'>): number {
   const { tokenizer } = checkOptions({ ...options, budget: { ratio: 1 } });
   const { parsed } = parseChat(messages, options.format);
   let total = options.system !== undefined ? exactCount(tokenizer, options.system) + MESSAGE_OVERHEAD : 0;
+  const media = mediaTokensOf(options);
   for (const m of parsed) {
-    total += MESSAGE_OVERHEAD;
+    total += MESSAGE_OVERHEAD + media * mediaParts(m.raw);
     for (const slot of m.slots) total += exactCount(tokenizer, slot.text);
     for (const call of m.calls) total += exactCount(tokenizer, call.args);
   }
@@ -132,7 +144,8 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   // whole-text counts come from the cache when there is one (a conversation that grew by a turn recounts that turn)
   const count = cachedCounter(tokenizer, options.cache);
   const slotTokens = parsed.map((m) => m.slots.map((s) => count(s.text)));
-  const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + count(c.args), MESSAGE_OVERHEAD));
+  const media = mediaTokensOf(options);
+  const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + count(c.args), MESSAGE_OVERHEAD + media * mediaParts(m.raw)));
   const full = parsed.map((_, i) => overhead[i]! + slotTokens[i]!.reduce((a, b) => a + b, 0));
   const systemTokens = options.system !== undefined ? count(options.system) + MESSAGE_OVERHEAD : 0;
   const original = full.reduce((a, b) => a + b, systemTokens);

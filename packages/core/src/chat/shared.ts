@@ -93,3 +93,33 @@ function walk(root: unknown, path: readonly (string | number)[]): unknown {
   for (const step of path) node = (node as Record<string | number, unknown>)[step];
   return node;
 }
+
+/** Content-part types that carry an image, a file or audio (OpenAI Chat and Responses, Anthropic, AI SDK). */
+const MEDIA_TYPES = new Set(['image_url', 'input_audio', 'file', 'image', 'document', 'input_image', 'input_file', 'audio']);
+
+/**
+ * Number of image, file and audio parts in a raw message (its `content`, nested tool-result content and a Responses
+ * `output` included). The walk is iterative and bounded, so a hostile nesting depth cannot exhaust the stack.
+ */
+export function mediaParts(raw: Readonly<Record<string, unknown>>): number {
+  let count = 0;
+  const stack: unknown[] = [raw['content'], raw['output']];
+  let visited = 0;
+  while (stack.length > 0 && visited < 100_000) {
+    const node = stack.pop();
+    visited++;
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push(item);
+      continue;
+    }
+    if (!isRecord(node)) continue;
+    if (typeof node['type'] === 'string' && MEDIA_TYPES.has(node['type'])) {
+      count++;
+      continue;
+    }
+    if (Array.isArray(node['content'])) stack.push(node['content']);
+    if (isRecord(node['output']) || Array.isArray(node['output'])) stack.push(node['output']);
+    if (Array.isArray(node['value'])) stack.push(node['value']);
+  }
+  return count;
+}

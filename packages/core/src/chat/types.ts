@@ -33,6 +33,11 @@ export interface ChatCompressOptions {
    * plus the assistant's text and tool-call arguments since.
    */
   readonly query?: string;
+  /**
+   * Fixed token cost of each image, file or audio part (they pass through untouched; the tokenizer cannot count them).
+   * Default 1000 (about a 1024×1024 image: OpenAI counts 765 at high detail, Anthropic about 1,400). 0 ignores them.
+   */
+  readonly mediaTokens?: number;
   /** Text that must survive: every match (strings literally) is kept whole wherever it is. */
   readonly keep?: readonly (string | RegExp)[];
   /** Recency half-life in user turns. Default 8. */
