@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { compressSync } from './compress.js';
+import { compressSync, prepareCompression } from './compress.js';
 import { isCtxpressError } from './errors.js';
 import { wordTokenizer } from './testing/index.js';
 
@@ -106,3 +106,36 @@ describe('compressSync', () => {
     expect(r.text).toContain(' … ');
   });
 });
+
+describe('prepareCompression', () => {
+  const strip = (r: { timings: unknown }): unknown => ({ ...r, timings: undefined });
+  it('gives what compressSync gives for every budget, in any order, with the work before selection done once', () => {
+    const documents = [
+      { id: 'a', title: 'Rover power', text: ARTICLE },
+      { id: 'b', text: ARTICLE.replace(/rover/gi, 'lander') },
+    ];
+    for (const query of ['What drains the battery?', undefined]) {
+      const options = { tokenizer, ...(query === undefined ? {} : { query }), keep: ['Pasadena'] };
+      const prepared = prepareCompression(documents, options);
+      expect(prepared.original).toBe(compressSync(documents, { ...options, budget: { ratio: 1 } }).tokens.original);
+      for (const tokens of [120, 60, 500, 80, 60]) {
+        expect(strip(prepared.compress(tokens))).toEqual(strip(compressSync(documents, { ...options, budget: { tokens } })));
+        const spans = prepared.select(tokens);
+        for (const span of spans) {
+          const doc = documents.find((d) => d.id === span.sourceId)!;
+          expect(span.end).toBeLessThanOrEqual((doc.title === undefined ? 0 : doc.title.length + 1) + doc.text.length);
+        }
+        // the keep match is always selected
+        expect(spans.some((span) => span.sourceId === 'a')).toBe(true);
+      }
+    }
+  });
+
+  it('throws BUDGET_UNSATISFIABLE from select and compress when the keep matches alone do not fit', () => {
+    const prepared = prepareCompression(ARTICLE, { tokenizer, keep: [/Dust[^.]*\./] });
+    expect(codeOf(() => prepared.select(3))).toBe('BUDGET_UNSATISFIABLE');
+    expect(codeOf(() => prepared.compress(3))).toBe('BUDGET_UNSATISFIABLE');
+    expect(prepared.select(prepared.original).length).toBe(1);
+  });
+});
+

@@ -8,6 +8,7 @@ import type {
   ScoringContext,
   Segmentation,
   Source,
+  Span,
   Tokenizer,
   UnitDecision,
   UnitReport,
@@ -138,8 +139,37 @@ function pinMatches(segmentation: Segmentation, keep: readonly RegExp[]): Uint8A
  * result.text; // ≤ budget tokens, made only of spans of the input
  */
 export function compressSync(input: CompressInput, options: CompressOptions): CompressionResult {
+  const prepared = prepareCompression(input, options);
+  return prepared.compress(resolveBudget(options.budget, prepared.original));
+}
+
+/** An input segmented, counted (and, on first use, scored) once, to be compressed to several budgets. */
+export interface PreparedCompression {
+  /** Tokens of the whole input (non-empty sources joined by the document separator). */
+  readonly original: number;
+  /**
+   * The result for a budget of `budget` tokens (a whole number ≥ 1), as `compressSync` with `{ tokens: budget }` would
+   * return it; segmentation, counts, the scoring context and the scores are computed once and shared by every call.
+   */
+  compress(budget: number): CompressionResult;
+  /**
+   * Only the selection at `budget`: the kept spans the selector picks (pinned `keep` matches included), without
+   * pruning, rendering's exact recount or the verifier — for callers that render and count the spans themselves.
+   */
+  select(budget: number): readonly Span[];
+}
+
+/**
+ * `compressSync` in two steps, for callers that try several budgets on one input (chat compression calibrates its
+ * budget this way): the budget-independent work happens once. `options.budget` is ignored.
+ */
+export function prepareCompression(
+  input: CompressInput,
+  options: Omit<CompressOptions, 'budget'> & { readonly budget?: CompressOptions['budget'] },
+): PreparedCompression {
   const tokenizer = checkCommonOptions(options);
   const t0 = now();
+  let calls = 0;
   const separator = options.separator ?? '\n';
   const documentSeparator = options.documentSeparator ?? '\n\n';
   if (typeof separator !== 'string' || typeof documentSeparator !== 'string') {
@@ -172,124 +202,166 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   const { original, unitTokens } = cached?.counts ?? countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
   if (cached !== undefined && options.cache !== undefined && cached.counts === undefined)
     storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
-  const budget = resolveBudget(options.budget, original);
   timings['count'] = now() - t;
+  const prepareTimings = { ...timings };
 
-  if (original <= budget) {
-    // nothing to do: the input already fits
-    const kept = nonEmpty.map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
-    timings['total'] = now() - t0;
-    return { text: fullText, tokens: { original, compressed: original, budget }, ratio: 1, sources: sourceReports, kept, dropped: [], timings };
-  }
-
-  t = now();
-  const context =
-    cached === undefined
-      ? buildScoringContext(segmentation, tokenizer, options.query, unitTokens)
-      : contextFromEntries(segmentation, cached.entries, tokenizer, options.query, unitTokens);
-  if (cached !== undefined && options.cache !== undefined && unitTokens === undefined)
-    storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
-  timings['tokenize'] = now() - t;
-
-  t = now();
-  const pinned = pinMatches(segmentation, keepRegExps);
-  const hasQuery = options.query !== undefined && options.query.trim().length > 0;
-  const queryMode = hasQuery && context.queryTermIds.length > 0;
-  const scorers = queryMode ? pipeline.queryScorers : pipeline.agnosticScorers;
-  const selector = queryMode ? pipeline.selector : (pipeline.agnosticSelector ?? pipeline.selector);
-  const { combined, parts } = combineScores(scorers, context);
-  timings['score'] = now() - t;
-
-  const n = segmentation.units.length;
-  let pinnedTokens = 0;
-  for (let u = 0; u < n; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
-  if (pinnedTokens > budget) {
-    throw new CtxpressError(
-      'BUDGET_UNSATISFIABLE',
-      `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
-    );
-  }
-
-  t = now();
-  const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
-  const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
-  timings['allocate'] = now() - t;
-
-  const pruneRatio = prune === false || pipeline.pruner === undefined ? 0 : prune;
-  const renderOptions = { separator, documentSeparator };
-  let selectMs = 0;
-  let pruneMs = 0;
-  let renderMs = 0;
-  /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
-  const attempt = (selectionBudget: number): Attempt => {
+  /** The scoring state, built on the first budget that needs it (an input that already fits needs none). */
+  let scored:
+    | {
+        context: ScoringContext;
+        pinned: Uint8Array;
+        selector: Pipeline['selector'];
+        combined: Float64Array;
+        parts: Array<{ name: string; scores: Float64Array }>;
+        timings: Record<string, number>;
+      }
+    | undefined;
+  const score = (): NonNullable<typeof scored> => {
+    if (scored !== undefined) return scored;
+    const scoreTimings: Record<string, number> = {};
     let ts = now();
-    const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
-    selectMs += now() - ts;
+    const context =
+      cached === undefined
+        ? buildScoringContext(segmentation, tokenizer, options.query, unitTokens)
+        : contextFromEntries(segmentation, cached.entries, tokenizer, options.query, unitTokens);
+    if (cached !== undefined && options.cache !== undefined && unitTokens === undefined)
+      storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
+    scoreTimings['tokenize'] = now() - ts;
     ts = now();
-    const pieces =
-      pruneRatio > 0 && pipeline.pruner !== undefined
-        ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepRegExps, pruneRatio)
-        : undefined;
-    pruneMs += now() - ts;
-    ts = now();
-    const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
-    const compressed = exactCount(tokenizer, rendered.text);
-    renderMs += now() - ts;
-    return { selection, pieces, rendered, compressed, trimmed: new Uint8Array(n) };
+    const pinned = pinMatches(segmentation, keepRegExps);
+    const hasQuery = options.query !== undefined && options.query.trim().length > 0;
+    const queryMode = hasQuery && context.queryTermIds.length > 0;
+    const scorers = queryMode ? pipeline.queryScorers : pipeline.agnosticScorers;
+    const selector = queryMode ? pipeline.selector : (pipeline.agnosticSelector ?? pipeline.selector);
+    const { combined, parts } = combineScores(scorers, context);
+    scoreTimings['score'] = now() - ts;
+    scored = { context, pinned, selector, combined, parts, timings: scoreTimings };
+    return scored;
   };
-  // with pruning, sentences shrink after selection, so select against a proportionally larger budget
-  const firstBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
-  let best: Attempt = attempt(firstBudget);
-  // calibrate: the selector's estimate of joins and separators is conservative (BPE often merges ".\n" into one token);
-  // spend the measured slack in a second selection, and keep whichever fills the budget better without going over
-  // (skipped for large budgets when the slack is under 1% of it: a second pass would not fit a unit worth having)
-  const slack = budget - best.compressed;
-  if (slack > 0 && (budget < 2000 || slack >= budget * 0.01)) {
-    const second = attempt(firstBudget + (budget - best.compressed));
-    if (second.compressed <= budget && second.compressed > best.compressed) best = second;
-    else if (second.compressed > budget) {
-      const fitted = fitToBudget(second, budget, context, segmentation, pinned, combined, renderOptions, tokenizer);
-      if (fitted.compressed > best.compressed) best = fitted;
-    }
-  }
-  t = now();
-  const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
-  const { selection, trimmed } = final;
-  const keep = selection.keep;
-  const rendered = final.rendered;
-  const compressed = final.compressed;
-  renderMs += now() - t;
-  timings['select'] = selectMs;
-  timings['prune'] = pruneMs;
-  timings['render'] = renderMs;
-  timings['total'] = now() - t0;
 
-  const result: CompressionResult = {
-    text: rendered.text,
-    tokens: { original, compressed, budget },
-    ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
-    sources: sourceReports,
-    kept: rendered.kept,
-    dropped: rendered.dropped,
-    timings,
-  };
-  if (options.explain !== true) return result;
-  const units: UnitReport[] = segmentation.units.map((unit, u) => {
-    const scores: Record<string, number> = {};
-    for (const p of parts) scores[p.name] = p.scores[u]!;
-    const decision: UnitDecision = trimmed[u] === 1 ? 'trimmed' : pinned[u] === 1 ? 'pinned' : keep[u] === 1 ? 'kept' : 'dropped';
-    return {
-      span: { sourceId: sources[unit.source]!.id, start: unit.start, end: unit.end },
-      kind: unit.kind,
-      tokens: context.tokens[u]!,
-      scores,
-      score: combined[u]!,
-      groupValue: allocation === undefined ? 0 : allocation.values[allocation.groupOfUnit[u]!]!,
-      gain: selection.gains[u]!,
-      decision,
+  const compress = (budget: number): CompressionResult => {
+    // the first call's total includes the preparation, later calls count their own work only
+    const started = calls++ === 0 ? t0 : now();
+    const timings: Record<string, number> = calls === 1 ? { ...prepareTimings } : { segment: 0, count: 0 };
+    if (original <= budget) {
+      // nothing to do: the input already fits
+      const kept = nonEmpty.map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
+      timings['total'] = now() - started;
+      return { text: fullText, tokens: { original, compressed: original, budget }, ratio: 1, sources: sourceReports, kept, dropped: [], timings };
+    }
+    const firstScoring = scored === undefined;
+    const { context, pinned, selector, combined, parts } = score();
+    if (firstScoring) Object.assign(timings, scored!.timings);
+    else Object.assign(timings, { tokenize: 0, score: 0 });
+
+    const n = segmentation.units.length;
+    let pinnedTokens = 0;
+    for (let u = 0; u < n; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
+    if (pinnedTokens > budget) {
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
+      );
+    }
+
+    let t = now();
+    const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
+    const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
+    timings['allocate'] = now() - t;
+
+    const pruneRatio = prune === false || pipeline.pruner === undefined ? 0 : prune;
+    const renderOptions = { separator, documentSeparator };
+    let selectMs = 0;
+    let pruneMs = 0;
+    let renderMs = 0;
+    /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
+    const attempt = (selectionBudget: number): Attempt => {
+      let ts = now();
+      const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
+      selectMs += now() - ts;
+      ts = now();
+      const pieces =
+        pruneRatio > 0 && pipeline.pruner !== undefined
+          ? prunePieces(pipeline.pruner, segmentation, context, selection.keep, pinned, keepRegExps, pruneRatio)
+          : undefined;
+      pruneMs += now() - ts;
+      ts = now();
+      const rendered = renderSelection(segmentation, selection.keep, renderOptions, pieces);
+      const compressed = exactCount(tokenizer, rendered.text);
+      renderMs += now() - ts;
+      return { selection, pieces, rendered, compressed, trimmed: new Uint8Array(n) };
     };
-  });
-  return { ...result, units };
+    // with pruning, sentences shrink after selection, so select against a proportionally larger budget
+    const firstBudget = pruneRatio > 0 ? Math.floor(budget / (1 - pruneRatio * 0.5)) : budget;
+    let best: Attempt = attempt(firstBudget);
+    // calibrate: the selector's estimate of joins and separators is conservative (BPE often merges ".\n" into one token);
+    // spend the measured slack in a second selection, and keep whichever fills the budget better without going over
+    // (skipped for large budgets when the slack is under 1% of it: a second pass would not fit a unit worth having)
+    const slack = budget - best.compressed;
+    if (slack > 0 && (budget < 2000 || slack >= budget * 0.01)) {
+      const second = attempt(firstBudget + (budget - best.compressed));
+      if (second.compressed <= budget && second.compressed > best.compressed) best = second;
+      else if (second.compressed > budget) {
+        const fitted = fitToBudget(second, budget, context, segmentation, pinned, combined, renderOptions, tokenizer);
+        if (fitted.compressed > best.compressed) best = fitted;
+      }
+    }
+    t = now();
+    const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
+    const { selection, trimmed } = final;
+    const keep = selection.keep;
+    const rendered = final.rendered;
+    const compressed = final.compressed;
+    renderMs += now() - t;
+    timings['select'] = selectMs;
+    timings['prune'] = pruneMs;
+    timings['render'] = renderMs;
+    timings['total'] = now() - started;
+
+    const result: CompressionResult = {
+      text: rendered.text,
+      tokens: { original, compressed, budget },
+      ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
+      sources: sourceReports,
+      kept: rendered.kept,
+      dropped: rendered.dropped,
+      timings,
+    };
+    if (options.explain !== true) return result;
+    const units: UnitReport[] = segmentation.units.map((unit, u) => {
+      const scores: Record<string, number> = {};
+      for (const p of parts) scores[p.name] = p.scores[u]!;
+      const decision: UnitDecision = trimmed[u] === 1 ? 'trimmed' : pinned[u] === 1 ? 'pinned' : keep[u] === 1 ? 'kept' : 'dropped';
+      return {
+        span: { sourceId: sources[unit.source]!.id, start: unit.start, end: unit.end },
+        kind: unit.kind,
+        tokens: context.tokens[u]!,
+        scores,
+        score: combined[u]!,
+        groupValue: allocation === undefined ? 0 : allocation.values[allocation.groupOfUnit[u]!]!,
+        gain: selection.gains[u]!,
+        decision,
+      };
+    });
+    return { ...result, units };
+  };
+  const select = (budget: number): readonly Span[] => {
+    if (original <= budget) return nonEmpty.map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
+    const { context, pinned, selector, combined } = score();
+    let pinnedTokens = 0;
+    for (let u = 0; u < pinned.length; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
+    if (pinnedTokens > budget) {
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
+      );
+    }
+    const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
+    const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
+    const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget, separatorTokens });
+    return renderSelection(segmentation, selection.keep, { separator, documentSeparator }).kept;
+  };
+  return { original, compress, select };
 }
 
 interface Attempt {

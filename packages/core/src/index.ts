@@ -34,7 +34,8 @@ export type {
 export type { CompressOptions, Pipeline, Segmenter, WeightedScorer } from './options.js';
 export { CtxpressError, isCtxpressError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { compressSync, defaultPipeline, resolveBudget } from './compress.js';
+export { compressSync, prepareCompression, defaultPipeline, resolveBudget } from './compress.js';
+export type { PreparedCompression } from './compress.js';
 export { createSources, detectFormat } from './sources.js';
 export { buildScoringContext, idf } from './scoring-context.js';
 export { renderSelection } from './render.js';

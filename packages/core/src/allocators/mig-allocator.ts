@@ -31,46 +31,70 @@ export function migAllocator(options: MigAllocatorOptions = {}): Allocator {
   const coarseShare = options.coarseShare ?? 0.5;
   const minValue = options.minValue ?? 0.3;
   const compareWith = options.compareWith ?? 32;
+  const bases = new WeakMap<Float64Array, GroupValues>();
   return {
     name: 'mig',
     allocate(input: AllocationInput): AllocationResult {
-      const { context, unitScores, budget } = input;
-      const groups = makeGroups(context, passageTokens);
-      const g = groups.length;
-      const groupOfUnit = new Uint32Array(unitScores.length);
-      const size = new Float64Array(g);
-      const relevance = new Float64Array(g);
-      for (let i = 0; i < g; i++) {
-        const grp = groups[i]!;
-        let best = 0;
-        let second = 0;
-        for (let u = grp.unitStart; u < grp.unitEnd; u++) {
-          groupOfUnit[u] = i;
-          size[i]! += context.tokens[u]!;
-          const kind = context.segmentation.units[u]!.kind;
-          if (kind === 'title' || kind === 'heading') continue; // a group's value is what its content says, not its label
-          const s = unitScores[u]!;
-          if (s > best) {
-            second = best;
-            best = s;
-          } else if (s > second) second = s;
-        }
-        relevance[i] = best + 0.5 * second;
+      const { budget } = input;
+      // everything but the caps depends only on the scores: computed once per scored input (chat calibration and
+      // prepareCompression allocate the same scores under several budgets)
+      let base = bases.get(input.unitScores);
+      if (base === undefined || base.context !== input.context) {
+        base = valueGroups(input);
+        bases.set(input.unitScores, base);
       }
-      let maxRel = 0;
-      for (let i = 0; i < g; i++) if (relevance[i]! > maxRel) maxRel = relevance[i]!;
-      if (maxRel > 0) for (let i = 0; i < g; i++) relevance[i]! /= maxRel;
-      const values = new Float64Array(g);
-      const redundancy = groupRedundancy(context, groups, relevance, compareWith);
-      for (let i = 0; i < g; i++) values[i] = Math.max(0, relevance[i]! - lambda * redundancy[i]! * relevance[i]!);
-      const weights = new Float64Array(g);
-      let maxValue = 0;
-      for (let i = 0; i < g; i++) if (values[i]! > maxValue) maxValue = values[i]!;
-      for (let i = 0; i < g; i++) weights[i] = values[i]! >= minValue * maxValue && values[i]! > 0 ? Math.pow(values[i]!, sharpness) : 0;
+      const { groups, size, values, weights, groupOfUnit } = base;
       const caps = waterFill(weights, size, budget * coarseShare);
       return { groups, caps, values, groupOfUnit };
     },
   };
+
+  function valueGroups(input: AllocationInput): GroupValues {
+    const { context, unitScores } = input;
+    const groups = makeGroups(context, passageTokens);
+    const g = groups.length;
+    const groupOfUnit = new Uint32Array(unitScores.length);
+    const size = new Float64Array(g);
+    const relevance = new Float64Array(g);
+    for (let i = 0; i < g; i++) {
+      const grp = groups[i]!;
+      let best = 0;
+      let second = 0;
+      for (let u = grp.unitStart; u < grp.unitEnd; u++) {
+        groupOfUnit[u] = i;
+        size[i]! += context.tokens[u]!;
+        const kind = context.segmentation.units[u]!.kind;
+        if (kind === 'title' || kind === 'heading') continue; // a group's value is what its content says, not its label
+        const s = unitScores[u]!;
+        if (s > best) {
+          second = best;
+          best = s;
+        } else if (s > second) second = s;
+      }
+      relevance[i] = best + 0.5 * second;
+    }
+    let maxRel = 0;
+    for (let i = 0; i < g; i++) if (relevance[i]! > maxRel) maxRel = relevance[i]!;
+    if (maxRel > 0) for (let i = 0; i < g; i++) relevance[i]! /= maxRel;
+    const values = new Float64Array(g);
+    const redundancy = groupRedundancy(context, groups, relevance, compareWith);
+    for (let i = 0; i < g; i++) values[i] = Math.max(0, relevance[i]! - lambda * redundancy[i]! * relevance[i]!);
+    const weights = new Float64Array(g);
+    let maxValue = 0;
+    for (let i = 0; i < g; i++) if (values[i]! > maxValue) maxValue = values[i]!;
+    for (let i = 0; i < g; i++) weights[i] = values[i]! >= minValue * maxValue && values[i]! > 0 ? Math.pow(values[i]!, sharpness) : 0;
+    return { context, groups, size, values, weights, groupOfUnit };
+  }
+}
+
+/** The budget-independent part of an allocation (never mutated once built). */
+interface GroupValues {
+  readonly context: ScoringContext;
+  readonly groups: AllocationGroup[];
+  readonly size: Float64Array;
+  readonly values: Float64Array;
+  readonly weights: Float64Array;
+  readonly groupOfUnit: Uint32Array;
 }
 
 function makeGroups(context: ScoringContext, passageTokens: number): AllocationGroup[] {

@@ -8,7 +8,7 @@
  * docs/decisions/0014-chat-on-the-shared-pipeline.md.
  * @module
  */
-import { compressSync, defaultPipeline } from '../compress.js';
+import { compressSync, defaultPipeline, prepareCompression, type PreparedCompression } from '../compress.js';
 import { exactCount } from '../exact-count.js';
 import { CtxpressError, isCtxpressError } from '../errors.js';
 import { compressJson } from '../json/compress-json.js';
@@ -374,26 +374,28 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const cache = callCache(input.cache);
 
   // --- one attempt: select with an elastic budget, render every message, count exactly ---
-  const attempt = (elastic: number): { outcomes: MessageOutcome[]; total: number } => {
+  // the pipeline's budget-independent work (segmentation, counts, scores) once; each attempt only allocates and selects
+  let prepared: PreparedCompression | undefined;
+  const hasKeep = input.keep !== undefined && input.keep.length > 0;
+  /** One attempt; `undefined` when the `keep` matches alone do not fit `elastic`. */
+  const attempt = (elastic: number): { outcomes: MessageOutcome[]; total: number } | undefined => {
     const kept = new Map<string, Array<readonly [number, number]>>(); // `${message}:${slot}` -> kept ranges in slot offsets
-    if (elastic >= 1 && documents.length > 0) {
-      let result;
+    if ((elastic >= 1 || hasKeep) && documents.length > 0) {
+      let spans;
       try {
-        result = compressSync(documents, {
-          budget: { tokens: elastic },
+        prepared ??= prepareCompression(documents, {
           tokenizer,
           ...(hasQuery ? { query } : {}),
           ...(input.keep === undefined ? {} : { keep: input.keep }),
           pipeline: { queryScorers, agnosticScorers },
-          cache,
+          ...(cache === undefined ? {} : { cache }),
         });
+        spans = prepared.select(elastic);
       } catch (error) {
-        if (isCtxpressError(error) && error.code === 'BUDGET_UNSATISFIABLE') {
-          throw new CtxpressError('BUDGET_UNSATISFIABLE', `${error.message} (in the chat's compressible text, after the fixed parts took ${fixedMin} tokens)`);
-        }
+        if (isCtxpressError(error) && error.code === 'BUDGET_UNSATISFIABLE') return undefined;
         throw error;
       }
-      for (const span of result.kept) {
+      for (const span of spans) {
         const p = pieces[Number(span.sourceId)]!;
         const key = `${p.message}:${p.slot}`;
         const list = kept.get(key) ?? [];
@@ -500,11 +502,18 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   let lowestOver = Number.POSITIVE_INFINITY;
   let highestFit = -1;
   const tried = new Set<number>();
+  const room = budget - fixedMin;
   for (let k = 0; k < MAX_ATTEMPTS; k++) {
     const e = Math.max(0, Math.floor(elastic));
     if (tried.has(e) || e >= lowestOver || e <= highestFit) break;
     tried.add(e);
     const a = attempt(e);
+    if (a === undefined) {
+      // the keep matches need more than this: try all the room there is, once
+      if (e >= room) break;
+      elastic = room;
+      continue;
+    }
     if (a.total <= budget) {
       const grew = best === undefined || a.total > best.total;
       if (grew) best = a;
@@ -521,6 +530,12 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   }
   if (best === undefined) {
     best = attempt(0);
+    if (best === undefined) {
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The text matched by options.keep does not fit in the ${room} tokens the system prompt, the question and the tool calls leave of the budget of ${budget}. Raise the budget or keep less.`,
+      );
+    }
     if (best.total > budget) {
       throw new CtxpressError('BUDGET_UNSATISFIABLE', `The fixed parts of the conversation need ${best.total} tokens, more than the budget of ${budget}. Raise the budget.`);
     }
@@ -656,28 +671,20 @@ export function possibleSources(messages: readonly ChatMessage[], structure: Cha
 }
 
 /**
- * The cache one call uses for its pipeline attempts: segment entries through the caller's store (when given), counts of
- * the call's document set only in a per-call map (the set depends on the budget, so no caller could prefetch it), and
- * everything in the per-call map so the calibration's later attempts segment and count nothing again.
+ * The caller's segment cache as the pipeline call sees it: per-passage entries go through (chatCacheKeys names them for
+ * prefetching), the counts of the call's document set do not (the set depends on the budget, so no caller could
+ * prefetch its key; the call counts it once anyway).
  */
-function callCache(user: SegmentCacheOptions | undefined): SegmentCacheOptions {
-  const local = new Map<string, Uint8Array>();
-  const shared = (key: string): boolean => user !== undefined && !key.includes(':c:');
+function callCache(user: SegmentCacheOptions | undefined): SegmentCacheOptions | undefined {
+  if (user === undefined) return undefined;
   const store: CacheStore = {
-    name: 'chat-call',
-    get(key) {
-      const hit = local.get(key);
-      if (hit !== undefined || !shared(key)) return hit;
-      const value = getSync(user!.store, key);
-      if (value !== undefined) local.set(key, value);
-      return value;
-    },
-    set(key, value) {
-      local.set(key, value);
-      if (shared(key)) setQuietly(user!.store, key, value);
+    name: 'chat-passages',
+    get: (key) => (key.includes(':c:') ? undefined : getSync(user.store, key)),
+    set: (key, value) => {
+      if (!key.includes(':c:')) setQuietly(user.store, key, value);
     },
   };
-  return user?.hash === undefined ? { store } : { store, hash: user.hash };
+  return user.hash === undefined ? { store } : { store, hash: user.hash };
 }
 
 /** A JSON result cut to about the share of it the selection kept, as valid JSON (`compressJson`), or null when it cannot. */
