@@ -161,6 +161,35 @@ describe('compressChat policy', () => {
     expect(identical / calls).toBeGreaterThan(0.8);
   });
 
+  it('prefix-stable mode stays prefix-stable through an agent step longer than the budget (one turn of tool calls)', () => {
+    const messages: Array<Record<string, unknown>> = [
+      { role: 'system', content: 'You are a coding agent.' },
+      { role: 'user', content: 'Find why the rover battery test fails and fix it.' },
+    ];
+    const shares: number[] = [];
+    let previous: unknown[] | undefined;
+    for (let step = 0; step < 30; step++) {
+      const id = `call_${step}`;
+      messages.push({ role: 'assistant', content: `Step ${step}: reading module m${step}.`, tool_calls: [{ id, type: 'function', function: { name: 'read_file', arguments: `{"path":"src/m${step}.ts"}` } }] });
+      messages.push({ role: 'tool', tool_call_id: id, content: `${FILLER[step % 4]} ${FILLER[(step + 1) % 4]} Module m${step} exports ${step * 7} functions.` });
+      const result = compressChat(messages, { budget: { tokens: 600 }, tokenizer, keepLastTurns: 2, prefixStable: true });
+      expect(result.mode).toBe('prefix-stable');
+      expect(result.tokens.compressed).toBeLessThanOrEqual(600);
+      // the task, the system prompt and the latest exchange are kept whole; every kept call is verbatim
+      expect(result.messages.slice(0, 2)).toEqual(messages.slice(0, 2));
+      expect(result.messages.slice(-2)).toEqual(messages.slice(-2));
+      for (const m of result.messages as Array<Record<string, unknown>>) if (m['tool_calls']) expect(messages).toContainEqual(m);
+      if (previous) {
+        let same = 0;
+        while (same < previous.length && JSON.stringify(result.messages[same]) === JSON.stringify(previous[same])) same++;
+        shares.push(same / result.messages.length);
+      }
+      previous = result.messages;
+    }
+    // the prefix holds on most steps (a share of messages, each step appends two)
+    expect(shares.filter((s) => s >= 0.5).length).toBeGreaterThan(shares.length * 0.8);
+  });
+
   it('passes images and files through untouched and counts each as mediaTokens (default 1000)', () => {
     const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
     const messages = conversation(6);
@@ -181,5 +210,27 @@ describe('compressChat policy', () => {
     const a0 = compressChat(anthropic, { budget: { ratio: 1 }, tokenizer, mediaTokens: 0 }).tokens.original;
     expect(compressChat(anthropic, { budget: { ratio: 1 }, tokenizer }).tokens.original - a0).toBe(1000);
     expect(() => compressChat(messages, { budget: { ratio: 2 }, tokenizer, mediaTokens: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+
+  it('compresses a RAG prompt of titled documents: each document a source, the question verbatim, every line from the input', () => {
+    const docs = [
+      ['Rover power', 'The rover carries two solar arrays. Dust on the arrays cut their output by 40 percent. Cold nights drain the battery because heaters must keep the electronics warm.'],
+      ['Pump station', 'The pump station was built in 1962. It was renovated twice. The eastern district lost pressure in May.'],
+      ['City budget', 'The city budget grew by four percent. Most of it went to roads. Parks received a small increase.'],
+      ['Garden club', 'The garden club meets on Tuesdays. Members trade seeds in spring. The club was founded by a retired teacher.'],
+    ];
+    const question = 'Question: What drains the battery of the rover at night?';
+    // long enough (over 250 tokens) for the material to be cut around the question
+    const user = `Use the documents below.\n\n${docs.map(([t, x]) => `${t}\n${x} ${FILLER.join(' ')}`).join('\n\n')}\n\n${question}`;
+    const messages = [
+      { role: 'system', content: 'Answer from the documents.' },
+      { role: 'user', content: user },
+    ];
+    const result = compressChat(messages, { budget: { ratio: 3 }, tokenizer });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(result.tokens.budget);
+    const out = (result.messages[1] as { content: string }).content;
+    expect(out.endsWith(question)).toBe(true);
+    expect(out).toContain('heaters must keep the electronics warm');
+    for (const line of out.split('\n')) expect(user).toContain(line);
   });
 });

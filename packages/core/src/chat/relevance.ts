@@ -191,6 +191,44 @@ function messageNeighbourScorer(base: Scorer, pieceMessage: readonly number[], c
   };
 }
 
+/**
+ * Pasted documents: when a region is at least 3 blank-line-separated paragraphs and most of them start with a short
+ * title line (no closing period, text after it), each paragraph is one titled document `[start, titleEnd, end)`, as
+ * `compressSync` reads `{ title, text }` (the title is the source's first line, so offsets are unchanged). Otherwise
+ * undefined (the region is cut into passages).
+ */
+function titledDocuments(text: string, start: number, end: number): Array<[number, number, number]> | undefined {
+  const paras: Array<[number, number]> = [];
+  const re = /\n[ \t]*(?:\r?\n[ \t]*)+/g;
+  re.lastIndex = start;
+  let at = start;
+  for (let m = re.exec(text); m !== null && m.index < end; m = re.exec(text)) {
+    paras.push([at, m.index]);
+    at = m.index + m[0].length;
+  }
+  paras.push([at, end]);
+  const nonEmpty = paras.filter(([s, e]) => /\S/.test(text.slice(s, e)));
+  if (nonEmpty.length < 3) return undefined;
+  const out: Array<[number, number, number]> = [];
+  let titledCount = 0;
+  for (const [s0, e0] of nonEmpty) {
+    let s = s0;
+    let e = e0;
+    while (s < e && /\s/.test(text[s]!)) s++;
+    while (e > s && /\s/.test(text[e - 1]!)) e--;
+    const nl = text.indexOf('\n', s);
+    const title = nl > s && nl < e ? text.slice(s, nl) : '';
+    const isTitle = title.length > 0 && title.length <= 120 && !/[.!?:;,]["')\]]?\s*$/.test(title) && !title.includes('\r') && e - nl > 20;
+    if (isTitle) {
+      titledCount++;
+      out.push([s, nl, e]);
+    } else out.push([s, -1, e]);
+  }
+  if (titledCount < nonEmpty.length * 0.6) return undefined;
+  // untitled paragraphs among titled ones: their own source with an empty title would shift offsets, so no title
+  return out.map(([s, t, e]) => [s, t < 0 ? s - 1 : t, e]);
+}
+
 /** The per-message prior as a scorer over units: recency, importance, the last turns; old observations at half. */
 function priorScorer(prior: Float64Array, pieceMessage: readonly number[]): Scorer {
   return {
@@ -626,6 +664,14 @@ export function elasticSources(
   const documents: DocumentInput[] = [];
   const addRegion = (i: number, k: number, start: number, end: number, atomic: boolean): void => {
     const text = messages[i]!.slots[k]!.text;
+    const titled = atomic ? undefined : titledDocuments(text, start, end);
+    if (titled !== undefined) {
+      for (const [s, t, e] of titled) {
+        pieces.push({ message: i, slot: k, offset: s, length: e - s });
+        documents.push({ id: String(documents.length), title: text.slice(s, t), text: text.slice(t + 1, e) });
+      }
+      return;
+    }
     const cuts: Array<[number, number]> = atomic ? (/\S/.test(text) ? [[start, end]] : []) : passages(text, start, end);
     for (const [s, e] of cuts) {
       pieces.push({ message: i, slot: k, offset: s, length: e - s });
