@@ -95,6 +95,14 @@ describe('POST /v1/compress', () => {
     expect(chat.messages.at(-1)).toEqual(messages[3]);
     expect(JSON.stringify(chat.messages)).toMatch(/battery/);
 
+    // keep patterns apply to chats too: the matched sentence survives wherever it is
+    const kept = (await (
+      await app.request('/v1/compress', post({ messages, budget: { tokens: 400 }, keepLastTurns: 1, keep: ['Radioisotope heater units'] }))
+    ).json()) as { messages: unknown[] };
+    expect(kept, JSON.stringify(kept).slice(0, 300)).toHaveProperty('messages');
+    expect(JSON.stringify(kept.messages)).toContain('Radioisotope heater units');
+    expect(kept.messages.at(-1)).toEqual(messages[3]);
+
     const json = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'] })) });
     const jsonRes = (await (await app.request('/v1/compress', post({ text: json, format: 'json', budget: { ratio: 5 } }))).json()) as { text: string };
     expect(() => JSON.parse(jsonRes.text)).not.toThrow();

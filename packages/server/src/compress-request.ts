@@ -191,14 +191,14 @@ export function planCompress(body: unknown, context: CompressContext = {}): Comp
       };
     }
     case 'chat': {
-      onlyFor(['keep', 'explain', 'separator', 'documentSeparator', 'prune'], 'text formats');
+      onlyFor(['explain', 'separator', 'documentSeparator', 'prune'], 'text formats');
       const messages = request['messages'];
       if (!Array.isArray(messages)) throw invalid('messages must be an array of chat messages.');
       const { system, keepLastTurns, prefixStable } = request;
       if (system !== undefined && typeof system !== 'string') throw invalid('system must be a string (Anthropic top-level system prompt).');
       if (prefixStable !== undefined && typeof prefixStable !== 'boolean') throw option('prefixStable must be true or false.');
       const options = {
-        ...common,
+        ...withKeep,
         ...(system === undefined ? {} : { system: system as string }),
         ...(keepLastTurns === undefined ? {} : { keepLastTurns: keepLastTurns as number }),
         ...(prefixStable === undefined ? {} : { prefixStable: prefixStable as boolean }),
