@@ -93,6 +93,13 @@ describe('structured inputs in `ctxpress compress`', () => {
     expect(messages.some((m) => m.content.includes('prefer metric units'))).toBe(true);
   });
 
+  it('--keep applies to chats: every match survives', async () => {
+    const needle = CHAT.map((m) => m.content).find((c) => c.length > 60)!.split(' ').slice(0, 3).join(' ');
+    const { code, stdout } = await cli(['compress', '--tokens', '120', '--keep', needle], JSON.stringify(CHAT));
+    expect(code).toBe(0);
+    expect(stdout).toContain(needle);
+  });
+
   it('compresses code files by extension, keeping the API surface', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ctxpress-code-'));
     const file = join(dir, 'geometry.ts');

@@ -103,8 +103,6 @@ export async function compressStructured(kind: StructuredKind, inputs: readonly 
   if (chat === undefined) {
     throw new node.CtxpressError('INVALID_INPUT', 'chat input must be JSON: an array of messages with a "role", or { "messages": [...], "system"? }.');
   }
-  const { keep: _keep, ...chatOptions } = common;
-  void _keep;
-  const result = await node.compressChat(chat.messages, { ...chatOptions, ...(chat.system === undefined ? {} : { system: chat.system }) });
+  const result = await node.compressChat(chat.messages, { ...common, ...(chat.system === undefined ? {} : { system: chat.system }) });
   return { kind, text: `${JSON.stringify(result.messages, null, 2)}`, tokens: result.tokens, ratio: result.ratio, kept: undefined, result };
 }
