@@ -291,6 +291,8 @@ export interface ShapeRow {
   readonly overBudget: number;
   readonly errors: number;
   readonly errorCodes: Readonly<Record<string, number>>;
+  /** Errors because the request's fixed part (system, question, tool calls) alone exceeds the budget: no method that keeps them verbatim can fit. */
+  readonly fixedOver: number;
   readonly invalid: number;
   readonly msMean: number;
 }
@@ -320,6 +322,11 @@ export interface ChatShapesResult {
 }
 
 const PLACEHOLDER = /\[(?:tool result(?: from [^\]\s]+)?|[a-z]+ message) omitted: [\d,]+ tokens\]/g;
+
+/** A call that failed because the fixed part of the request alone is over the budget (compressChat's rule; the baselines' NO_ROOM). */
+function fixedPartOverBudget(r: CallRecord): boolean {
+  return r.error === 'NO_ROOM' || (r.error === 'BUDGET_UNSATISFIABLE' && /alone need \d+ tokens/.test(r.errorMessage ?? ''));
+}
 
 function errorOf(error: unknown): { code: string; message: string } {
   if (isCtxpressError(error)) return { code: error.code, message: error.message };
@@ -495,6 +502,7 @@ export function aggregate(
           budgetUseMax: uses.length === 0 ? null : Math.max(...uses),
           overBudget: ok.filter((r) => (r.tokens ?? 0) > r.budget).length,
           errors: calls.length - ok.length,
+          fixedOver: calls.filter(fixedPartOverBudget).length,
           errorCodes,
           invalid: ok.filter((r) => r.problems.length > 0).length,
           msMean: meanOf(calls.map((r) => r.ms)) ?? 0,
@@ -554,7 +562,7 @@ export function summaryTable(
   ratios: readonly number[],
 ): string {
   const lines = [
-    `| shape (n) | method | ${ratios.map((r) => `${r}x`).join(' | ')} | errors | invalid |`,
+    `| shape (n) | method | ${ratios.map((r) => `${r}x`).join(' | ')} | errors (fixed part over budget) | invalid |`,
     `|---|---|${ratios.map(() => '---|').join('')}---|---|`,
   ];
   for (const shape of SHAPES) {
@@ -568,10 +576,11 @@ export function summaryTable(
         return row === undefined ? '–' : `${f2(row.answer)} / ${f2(row.supporting)}`;
       });
       const errors = own.reduce((s, r) => s + r.errors, 0);
+      const fixedOver = own.reduce((s, r) => s + r.fixedOver, 0);
       const invalid = own.reduce((s, r) => s + r.invalid, 0);
       const calls = own.reduce((s, r) => s + r.n, 0);
       const label = method === 'ctxpress-chat' ? `**${METHOD_LABELS[method]}**` : METHOD_LABELS[method];
-      lines.push(`| ${shape} (${n}) | ${label} | ${cells.join(' | ')} | ${errors}/${calls} | ${invalid} |`);
+      lines.push(`| ${shape} (${n}) | ${label} | ${cells.join(' | ')} | ${errors}/${calls} (${fixedOver}) | ${invalid} |`);
     }
   }
   return lines.join('\n');
