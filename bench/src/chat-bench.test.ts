@@ -33,6 +33,11 @@ describe('chat bench', () => {
     expect(at4.ctxpress).toBeGreaterThan(at4.random);
     for (const row of result.rows) expect(row.fill).toBeLessThanOrEqual(1);
     expect(result.prefix.prefixStable).toBeGreaterThan(result.prefix.relevance);
+    expect(result.prefix.prefixStable).toBeLessThanOrEqual(result.prefix.bound);
+    expect(result.prefix.overBudgetCalls).toBeGreaterThan(0);
+    expect(result.prefix.usePrefixStable).toBeGreaterThan(0.5);
+    expect(result.prefix.usePrefixStable).toBeLessThanOrEqual(1);
+    expect(result.markdown).toContain('| prefixStable: true |');
     expect(result.markdown).toContain('| 4x |');
   });
 });

@@ -12,7 +12,9 @@
  * Prefix stability: a 50-turn conversation from LoCoMo lines (user/assistant) with a synthetic `search_memory` tool
  * call and result every 3rd turn, compressed after every turn at a fixed budget (a quarter of the final
  * conversation's tokens); for each call, the share of its tokens in leading messages identical to the previous call's
- * output; mean over calls 2..50, with and without `prefixStable`.
+ * output; mean over calls 2..50, with and without `prefixStable`; the budget use (tokens / budget) of the calls whose
+ * conversation exceeds the budget; and the upper bound no policy can pass on this conversation (every call keeps the
+ * whole previous prompt and fills the budget: the messages new in a call cannot be in the previous prompt).
  * @module
  */
 import { compressChat } from '@ctxpress/core';
@@ -57,6 +59,13 @@ export interface PrefixStability {
   /** Calls whose prefix broke (share < 0.5). */
   readonly breaksPrefixStable: number;
   readonly breaksRelevance: number;
+  /** Calls whose conversation exceeds the budget (the ones compressed). */
+  readonly overBudgetCalls: number;
+  /** Mean tokens / budget of the calls whose conversation exceeds the budget. */
+  readonly usePrefixStable: number;
+  readonly useRelevance: number;
+  /** Mean share if every call kept the whole previous prompt and filled the budget (an upper bound for any policy). */
+  readonly bound: number;
 }
 
 export interface ChatBenchResult {
@@ -195,27 +204,44 @@ function prefixShare(previous: readonly unknown[], current: readonly unknown[], 
   return total === 0 ? 1 : same / total;
 }
 
-function measurePrefix(lines: readonly Message[], tokenizer: Tokenizer, compressChat: CompressChatFn, turns = 50): PrefixStability {
+export function measurePrefix(lines: readonly Message[], tokenizer: Tokenizer, compressChat: CompressChatFn, turns = 50): PrefixStability {
   const snapshots = growingConversation(lines, turns);
-  const budget = Math.floor(countMessages(snapshots[snapshots.length - 1]!, tokenizer) / 4);
-  const run = (prefixStable: boolean): { mean: number; breaks: number } => {
+  const totals = snapshots.map((messages) => countMessages(messages, tokenizer));
+  const budget = Math.floor(totals[totals.length - 1]! / 4);
+  const over = totals.filter((total) => total > budget).length;
+  const run = (prefixStable: boolean): { mean: number; breaks: number; use: number } => {
     let previous: unknown[] | undefined;
     let sum = 0;
     let breaks = 0;
-    for (const messages of snapshots) {
-      const out = compressChat(messages, { budget: { tokens: budget }, tokenizer, keepLastTurns: 2, prefixStable }).messages;
+    let use = 0;
+    snapshots.forEach((messages, t) => {
+      const result = compressChat(messages, { budget: { tokens: budget }, tokenizer, keepLastTurns: 2, prefixStable });
+      if (totals[t]! > budget) use += result.tokens.compressed / budget;
       if (previous) {
-        const share = prefixShare(previous, out, tokenizer);
+        const share = prefixShare(previous, result.messages, tokenizer);
         sum += share;
         if (share < 0.5) breaks++;
       }
-      previous = out;
-    }
-    return { mean: sum / (snapshots.length - 1), breaks };
+      previous = result.messages;
+    });
+    return { mean: sum / (snapshots.length - 1), breaks, use: over === 0 ? 1 : use / over };
   };
   const stable = run(true);
   const relevance = run(false);
-  return { turns, budget, prefixStable: stable.mean, relevance: relevance.mean, breaksPrefixStable: stable.breaks, breaksRelevance: relevance.breaks };
+  let bound = 0;
+  for (let t = 1; t < snapshots.length; t++) bound += 1 - (totals[t]! - totals[t - 1]!) / Math.min(totals[t]!, budget);
+  return {
+    turns,
+    budget,
+    prefixStable: stable.mean,
+    relevance: relevance.mean,
+    breaksPrefixStable: stable.breaks,
+    breaksRelevance: relevance.breaks,
+    overBudgetCalls: over,
+    usePrefixStable: stable.use,
+    useRelevance: relevance.use,
+    bound: bound / (snapshots.length - 1),
+  };
 }
 
 const f3 = (x: number): string => x.toFixed(3);
@@ -250,7 +276,18 @@ export async function runChatBench(options: ChatBenchOptions): Promise<ChatBench
   const prefix =
     lines.length >= 2
       ? measurePrefix(lines, tokenizer, compressChat)
-      : { turns: 0, budget: 0, prefixStable: 0, relevance: 0, breaksPrefixStable: 0, breaksRelevance: 0 };
+      : {
+          turns: 0,
+          budget: 0,
+          prefixStable: 0,
+          relevance: 0,
+          breaksPrefixStable: 0,
+          breaksRelevance: 0,
+          overBudgetCalls: 0,
+          usePrefixStable: 0,
+          useRelevance: 0,
+          bound: 0,
+        };
   const markdown = [
     `Chat history (LoCoMo, ${rows[0]?.examples ?? 0} examples, tokenizer ${tokenizer.name}): supporting-evidence retention`,
     '',
@@ -258,12 +295,13 @@ export async function runChatBench(options: ChatBenchOptions): Promise<ChatBench
     '|---|---|---|---|---|',
     ...rows.map((row) => `| ${row.ratio}x | **${f3(row.ctxpress)}** | ${f3(row.lastTurns)} | ${f3(row.random)} | ${f3(row.fill)} |`),
     '',
-    `Prefix stability over a ${prefix.turns}-turn conversation (budget ${prefix.budget} tokens): share of each call's prompt identical to the previous call's prefix`,
+    `Prefix stability over a ${prefix.turns}-turn conversation (budget ${prefix.budget} tokens): share of each call's prompt identical to the previous call's prefix; budget use over the ${prefix.overBudgetCalls} calls whose conversation exceeds the budget`,
     '',
-    '| mode | mean identical-prefix share | calls with share < 0.5 |',
-    '|---|---|---|',
-    `| prefixStable: true | **${f3(prefix.prefixStable)}** | ${prefix.breaksPrefixStable} |`,
-    `| default (relevance) | ${f3(prefix.relevance)} | ${prefix.breaksRelevance} |`,
+    '| mode | mean identical-prefix share | calls with share < 0.5 | budget use |',
+    '|---|---|---|---|',
+    `| prefixStable: true | **${f3(prefix.prefixStable)}** | ${prefix.breaksPrefixStable} | ${f3(prefix.usePrefixStable)} |`,
+    `| default (relevance) | ${f3(prefix.relevance)} | ${prefix.breaksRelevance} | ${f3(prefix.useRelevance)} |`,
+    `| upper bound: every call keeps the whole previous prompt and fills the budget | ${f3(prefix.bound)} | 0 | 1.000 |`,
     '',
   ].join('\n');
   return { rows, prefix, markdown };

@@ -359,6 +359,72 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
   });
 });
 
+/** Lengths of the prefixes of `render(c, format).messages` that are whole requests: after a user message, an exchange or an answer. */
+function requestEnds(c: Conversation, format: ChatFormat): number[] {
+  const ends: number[] = [];
+  let at = format === 'anthropic' ? 0 : 1;
+  for (const turn of c.turns) {
+    ends.push(++at);
+    if (turn.tools.length > 0) ends.push((at += 1 + (format === 'openai' ? turn.tools.length : 1)));
+    ends.push(++at);
+  }
+  return ends;
+}
+
+const longConversationArb: fc.Arbitrary<Conversation> = fc.record({ system: text, turns: fc.array(turnArb, { minLength: 4, maxLength: 16 }) });
+
+describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat prefix-stable growth (%s)', (format) => {
+  it('keeps the earlier output byte-identical up to its last compacted message, across compactions, until a drop', () => {
+    let compared = 0;
+    let compacted = 0;
+    fc.assert(
+      fc.property(
+        longConversationArb,
+        fc.double({ min: 0.15, max: 0.9, noNaN: true }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 4 }),
+        (c, share, keepLastTurns, x, steps) => {
+          const { messages, system } = render(c, format);
+          const ends = requestEnds(c, format);
+          expect(ends[ends.length - 1]).toBe(messages.length);
+          // the conversation grew by `steps` requests (a turn is two or three: the user message, an exchange, the answer)
+          const at = x % ends.length;
+          const k1 = ends[at]!;
+          const k2 = ends[Math.min(ends.length - 1, at + steps)]!;
+          const tokens = Math.max(1, Math.floor(chatTokens(messages.slice(0, k2) as Rec[], format, system) * share));
+          const opts = { budget: { tokens }, tokenizer, prefixStable: true, keepLastTurns, ...(system !== undefined ? { system } : {}) };
+          let ra, rb;
+          try {
+            ra = compressChat(messages.slice(0, k1), opts);
+            rb = compressChat(messages.slice(0, k2), opts);
+          } catch (error) {
+            if (isCtxpressError(error) && error.code === 'BUDGET_UNSATISFIABLE') return;
+            throw error;
+          }
+          if (ra.mode !== 'prefix-stable' || rb.mode !== 'prefix-stable') return;
+          // a drop (C2 moving) removes a message the earlier output kept: then the whole prefix may change
+          if (ra.decisions.some((d) => d.fidelity !== 'dropped' && rb.decisions[d.index]!.fidelity === 'dropped')) return;
+          compared++;
+          // every message up to the last one compacted or dropped (all before C1) is as it was
+          const shortened = ra.decisions
+            .filter((d) => d.fidelity === 'compressed' || d.fidelity === 'placeholder' || d.fidelity === 'dropped')
+            .map((d) => d.index);
+          const end = shortened.length === 0 ? 0 : Math.max(...shortened) + 1;
+          if (end > 0) compacted++;
+          const keptA = ra.decisions.filter((d) => d.index < end && d.fidelity !== 'dropped').map((d) => d.index);
+          const keptB = rb.decisions.filter((d) => d.index < end && d.fidelity !== 'dropped').map((d) => d.index);
+          expect(keptB).toEqual(keptA);
+          expect(rb.messages.slice(0, keptA.length)).toEqual(ra.messages.slice(0, keptA.length));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(40);
+    expect(compacted).toBeGreaterThan(30);
+  });
+});
+
 describe('compressChat with a cache', () => {
   it('gives the same output as without, turn after turn of a growing conversation, reading only keys chatCacheKeys names', () => {
     fc.assert(

@@ -8,7 +8,7 @@
  * `options.system` counted the same way as one message.
  * @module
  */
-import { compressSync, resolveBudget } from '../compress.js';
+import { resolveBudget } from '../compress.js';
 import { exactCount } from '../exact-count.js';
 import { cachedCounter, COUNT_CACHE_MIN_CHARS, countCacheKeys } from '../cache/count-cache.js';
 import { hash128 } from '../cache/hash.js';
@@ -19,12 +19,12 @@ import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
 import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
-import { isImportant, prefixStablePlan, thresholdPlan, type CostModel, type PlanEntry } from './policy.js';
+import { compressPrefixStable } from './prefix-stable.js';
 import { compressByRelevance, possibleSources } from './relevance.js';
 import { mediaParts, rebuildMessage } from './shared.js';
 import { bagCacheKeys } from './bag-cache.js';
 import { analyseChat } from './structure.js';
-import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat, ChatMessage, TextSlot } from './types.js';
+import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
 /** Tokens added per message for the role and message framing. */
 export const MESSAGE_OVERHEAD = 4;
@@ -38,8 +38,7 @@ function mediaTokensOf(options: Pick<ChatCompressOptions, 'mediaTokens'>): numbe
   }
   return m;
 }
-/** Share of a message's tokens the query-free compacted form keeps (prefix-stable mode). */
-export const COMPACT_FACTOR = 1 / 3;
+export { COMPACT_FACTOR } from './prefix-stable.js';
 
 
 /** The one-line stub that replaces omitted content: the only text in the output that is not from the input. */
@@ -47,11 +46,6 @@ export function placeholderText(s: TextSlot, role: string, tokens: number): stri
   const n = tokens.toLocaleString('en-US');
   if (s.kind === 'result') return s.toolName ? `[tool result from ${s.toolName} omitted: ${n} tokens]` : `[tool result omitted: ${n} tokens]`;
   return `[${role} message omitted: ${n} tokens]`;
-}
-
-interface Rendered {
-  readonly texts: (string | null)[];
-  readonly tokens: number;
 }
 
 function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; keepLastTurns: number; halfLife: number } {
@@ -139,7 +133,6 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   const { tokenizer, keepLastTurns, halfLife } = checkOptions(options);
   const { format, parsed } = parseChat(messages, options.format);
   const structure = analyseChat(parsed, format, keepLastTurns);
-  const n = parsed.length;
 
   // whole-text counts come from the cache when there is one (a conversation that grew by a turn recounts that turn)
   const count = cachedCounter(tokenizer, options.cache);
@@ -172,10 +165,26 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
       mode: options.prefixStable === true ? 'prefix-stable' : 'relevance',
     };
   }
-  let pinnedTokens = systemTokens;
-  for (let i = 0; i < n; i++) if (structure.pinned[i] === 1) pinnedTokens += full[i]!;
   const placeholder = (slot: TextSlot, i: number, tokens: number): string => placeholderText(slot, roleOf(i), tokens);
-  if (options.prefixStable !== true || pinnedTokens > budget) {
+  // prefix-stable mode (prefix-stable.ts) gives way to relevance mode only when the system prompt, the latest request
+  // and the last exchange alone are over the budget
+  const stable =
+    options.prefixStable === true
+      ? compressPrefixStable({
+          messages: parsed,
+          structure,
+          keepLastTurns,
+          tokenizer,
+          slotTokens,
+          overhead,
+          full,
+          systemTokens,
+          budgetFor: (total) => resolveBudget(options.budget, total),
+          cache: options.cache,
+          placeholder,
+        })
+      : undefined;
+  if (options.prefixStable !== true || stable === undefined) {
     // relevance mode (and prefix-stable mode when the pinned tail does not fit): one pipeline over the whole conversation
     const { outcomes, compressed } = compressByRelevance({
       messages: parsed,
@@ -207,128 +216,12 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
     };
   }
 
-  const lastTurn = structure.turnStarts[structure.turnStarts.length - 1];
-  const query =
-    options.query ??
-    (lastTurn === undefined
-      ? ''
-      : parsed[lastTurn]!.slots.filter((s) => s.kind === 'text')
-          .map((s) => s.text)
-          .join('\n'));
-
-  // --- rendering a message at a fidelity (cached) ---
-  const rendered = new Map<string, Rendered>();
-  /** Exact counts of texts `compressSync` returned (its result recounts the rendered text), so they are not counted again. */
-  const compressedCounts = new Map<string, number>();
-  const tokensOf = (i: number, texts: readonly (string | null)[]): number => {
-    let t = overhead[i]!;
-    texts.forEach((text, k) => {
-      if (text === null) return;
-      t += text === parsed[i]!.slots[k]!.text ? slotTokens[i]![k]! : (compressedCounts.get(text) ?? exactCount(tokenizer, text));
-    });
-    return t;
-  };
-  /** Replaces the owners in `which` by a placeholder each (only where the placeholder is shorter). */
-  const stubOwners = (i: number, texts: (string | null)[], which: (owner: number) => boolean): void => {
-    const m = parsed[i]!;
-    const owners = new Map<number, number[]>();
-    m.slots.forEach((s, k) => {
-      if (!which(s.owner)) return;
-      const list = owners.get(s.owner) ?? [];
-      list.push(k);
-      owners.set(s.owner, list);
-    });
-    for (const ks of owners.values()) {
-      const before = ks.reduce((sum, k) => sum + slotTokens[i]![k]!, 0);
-      const marker = placeholderText(m.slots[ks[0]!]!, roleOf(i), before);
-      if (tokenizer.count(marker) >= before) {
-        for (const k of ks) texts[k] = m.slots[k]!.text;
-        continue;
-      }
-      ks.forEach((k, j) => (texts[k] = j === 0 ? marker : null));
-    }
-  };
-  const render = (i: number, entry: PlanEntry): Rendered => {
-    const key = `${i}:${entry.fidelity}:${entry.factor}`;
-    const hit = rendered.get(key);
-    if (hit) return hit;
-    const m = parsed[i]!;
-    let texts: (string | null)[] = m.slots.map((s) => s.text);
-    if (entry.fidelity === 'placeholder') stubOwners(i, texts, () => true);
-    else if (entry.fidelity === 'compressed') {
-      const compacted = entry.factor < 0;
-      if (compacted && m.resultIds.length > 0) stubOwners(i, texts, () => true);
-      else {
-        const factor = compacted ? COMPACT_FACTOR : entry.factor;
-        const q = compacted ? undefined : query;
-        texts = m.slots.map((s, k) => {
-          const t = slotTokens[i]![k]!;
-          if (s.atomic) return '';
-          const target = Math.max(1, Math.floor(t * factor));
-          if (target >= t) return s.text;
-          try {
-            const result = compressSync(s.text, {
-              budget: { tokens: target },
-              tokenizer,
-              ...(q ? { query: q } : {}),
-              // short texts gain nothing from the segment cache (hashing costs about what segmenting does)
-              ...(options.cache === undefined || s.text.length < COUNT_CACHE_MIN_CHARS ? {} : { cache: options.cache }),
-            });
-            compressedCounts.set(result.text, result.tokens.compressed);
-            return result.text;
-          } catch {
-            return '';
-          }
-        });
-        const emptyOwners = new Set<number>();
-        m.slots.forEach((s, k) => {
-          if (texts[k] === '' && m.slots.every((o, j) => o.owner !== s.owner || texts[j] === '')) emptyOwners.add(s.owner);
-        });
-        m.slots.forEach((_, k) => {
-          if (texts[k] === '') texts[k] = null;
-        });
-        stubOwners(i, texts, (owner) => emptyOwners.has(owner));
-      }
-    }
-    const made = { texts, tokens: tokensOf(i, texts) };
-    rendered.set(key, made);
-    return made;
-  };
-  const planTokens = (plan: readonly PlanEntry[]): number => plan.reduce((sum, p, i) => sum + (p.fidelity === 'dropped' ? 0 : render(i, p).tokens), 0);
-  const limit = budget - systemTokens;
-  const fits = (plan: PlanEntry[]): boolean => planTokens(plan) <= limit;
-  const costs: CostModel = {
-    full: (i) => full[i]!,
-    placeholder: (i) => render(i, { fidelity: 'placeholder', factor: 0 }).tokens,
-    compressed: (i, f) => {
-      let t = overhead[i]!;
-      parsed[i]!.slots.forEach((s, k) => {
-        const before = slotTokens[i]![k]!;
-        t += s.atomic ? Math.min(before, 12) : Math.min(before, Math.max(1, Math.floor(before * f)));
-      });
-      return t;
-    },
-    compacted: (i) => render(i, { fidelity: 'compressed', factor: -1 }).tokens,
-    compactedFidelity: (i) => (isImportant(parsed[i]!) ? 'full' : parsed[i]!.resultIds.length > 0 ? 'placeholder' : 'compressed'),
-  };
-
-  let plan: PlanEntry[] | undefined = prefixStablePlan(limit, parsed, structure, costs, fits);
-  if (plan === undefined || !fits(plan)) plan = thresholdPlan(Number.POSITIVE_INFINITY, new Float64Array(n), parsed, structure);
-
   const out: unknown[] = [];
-  const decisions: ChatDecision[] = [];
-  let compressed = systemTokens;
-  plan.forEach((p, i) => {
-    const fidelity: ChatFidelity = p.fidelity;
-    if (fidelity === 'dropped') {
-      decisions.push({ index: i, role: roleOf(i), fidelity, tokensBefore: full[i]!, tokensAfter: 0 });
-      return;
-    }
-    const r = render(i, p);
-    out.push(rebuildMessage(parsed[i]!, r.texts));
-    compressed += r.tokens;
-    decisions.push({ index: i, role: roleOf(i), fidelity, tokensBefore: full[i]!, tokensAfter: r.tokens });
+  const decisions: ChatDecision[] = stable.outcomes.map((o, i) => {
+    if (o.texts !== undefined) out.push(rebuildMessage(parsed[i]!, o.texts));
+    return { index: i, role: roleOf(i), fidelity: o.fidelity, tokensBefore: full[i]!, tokensAfter: o.tokens };
   });
+  const compressed = stable.compressed;
   return {
     messages: out,
     format,

@@ -8,17 +8,12 @@
  *   their tokens (only messages of `MIN_COMPRESSIBLE`+ tokens; smaller ones are kept whole or dropped); lower dropped.
  *   The lowest τ whose estimated cost fits is found by bisection and verified on the rendered messages; what is left of
  *   the budget then keeps more plain messages whole, best value first.
- * - **prefix-stable**: messages before checkpoint C2 are dropped, messages in [C2, C1) compacted (query-free: tool
- *   results become placeholders, text is cut to a third without a query, important messages stay whole), messages from
- *   C1 on full. C1 steps in blocks of `BLOCK` messages, C2 in blocks of `DROP_BLOCK` (moved on to the next user turn);
- *   the lexicographically smallest (C2, C1) that fits with `TAIL_RESERVE` of the budget kept for the pinned tail is
- *   chosen. Appending messages only raises the cost of every (C2, C1), so the choice never moves back and the output up
- *   to the old C1 stays byte-identical; only a C2 move (rare, large) rewrites the start.
+ * - **prefix-stable**: see prefix-stable.ts (checkpoints C2/C1 replayed over the conversation's prefixes).
  *
- * In both, a tool exchange is kept or dropped as a whole (kept members at least as placeholders), and when the input's
- * first message (after system messages) is a user message, the output's is too: a leading kept assistant message brings
- * the user message before it along as a placeholder (Anthropic requires a first user message; applied in every format
- * because plain-text conversations look the same in all).
+ * In relevance mode, a tool exchange is kept or dropped as a whole (kept members at least as placeholders), and when
+ * the input's first message (after system messages) is a user message, the output's is too: a leading kept assistant
+ * message brings the user message before it along as a placeholder (Anthropic requires a first user message; applied in
+ * every format because plain-text conversations look the same in all).
  * @module
  */
 import { forEachTerm, terms } from '../text/terms.js';
@@ -269,77 +264,4 @@ function refill(
   }
   const checked = enforceStructure(next, messages, structure);
   return fits(checked) ? checked : plan;
-}
-
-/** Messages per compaction block (C1 step) and per drop block (C2 step) in prefix-stable mode. */
-export const BLOCK = 16;
-export const DROP_BLOCK = 32;
-
-/** Prefix-stable mode: compacted = `factor` -1 (query-free form). */
-export function checkpointPlan(c2: number, c1: number, messages: readonly ChatMessage[], structure: ChatStructure, costs: CostModel): PlanEntry[] {
-  return messages.map((_, i): PlanEntry => {
-    if (structure.pinned[i] === 1) return { fidelity: 'pinned', factor: 1 };
-    if (i < c2) return { fidelity: 'dropped', factor: 0 };
-    if (i < c1) {
-      const f = costs.compactedFidelity(i);
-      return f === 'full' ? { fidelity: 'full', factor: 1 } : { fidelity: f, factor: -1 };
-    }
-    return { fidelity: 'full', factor: 1 };
-  });
-}
-
-/** Share of the budget prefix-stable mode keeps free for the pinned tail, so a long last turn does not move checkpoints. */
-export const TAIL_RESERVE = 0.25;
-
-/**
- * Prefix-stable mode: the lexicographically smallest (C2, C1) that fits. The older part (everything but the pinned
- * messages) must fit in the budget minus max(the pinned cost, system + `TAIL_RESERVE` × budget): with the reserve, the
- * test does not depend on how long the current tail is, so growing the conversation can only move the checkpoints
- * forward. Without any fit under the reserve, the search runs again without it.
- */
-export function prefixStablePlan(
-  budget: number,
-  messages: readonly ChatMessage[],
-  structure: ChatStructure,
-  costs: CostModel,
-  fits: (plan: PlanEntry[]) => boolean,
-): PlanEntry[] | undefined {
-  let pinned = 0;
-  let system = 0;
-  messages.forEach((m, i) => {
-    if (structure.pinned[i] !== 1) return;
-    pinned += costs.full(i);
-    if (i < structure.tailStart && m.role === 'system') system += costs.full(i);
-  });
-  return (
-    checkpointSearch(budget, Math.max(pinned, system + Math.floor(TAIL_RESERVE * budget)), pinned, messages, structure, costs, fits) ??
-    checkpointSearch(budget, pinned, pinned, messages, structure, costs, fits)
-  );
-}
-
-function checkpointSearch(
-  budget: number,
-  reserved: number,
-  pinned: number,
-  messages: readonly ChatMessage[],
-  structure: ChatStructure,
-  costs: CostModel,
-  fits: (plan: PlanEntry[]) => boolean,
-): PlanEntry[] | undefined {
-  const tail = structure.tailStart;
-  const turnStarts = structure.turnStarts;
-  const alignToTurn = (i: number): number => {
-    if (i <= 0) return 0;
-    const t = turnStarts.find((s) => s >= i);
-    return t === undefined || t > tail ? tail : t;
-  };
-  for (let k2 = 0; ; k2++) {
-    const c2 = alignToTurn(k2 * DROP_BLOCK);
-    for (let c1 = Math.ceil(c2 / BLOCK) * BLOCK; ; c1 += BLOCK) {
-      const plan = checkpointPlan(c2, Math.min(c1, tail), messages, structure, costs);
-      if (planCost(plan, costs) - pinned + reserved <= budget && fits(plan)) return plan;
-      if (c1 >= tail) break;
-    }
-    if (c2 >= tail) return undefined;
-  }
 }
