@@ -61,7 +61,7 @@ export const METHOD_LABELS: Record<ChatShapeMethod, string> = {
 
 export const DEFAULT_RATIOS: readonly number[] = [2, 4, 10];
 /** Examples per shape when no `--limit` is given. */
-export const DEFAULT_PER_SHAPE = 40;
+export const DEFAULT_PER_SHAPE = 150;
 
 /** The data files each shape is built from, and their share of the shape's examples. */
 export const SHAPE_SOURCES: Readonly<Record<Shape, readonly { readonly task: string; readonly weight: number }[]>> = {
