@@ -278,11 +278,12 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
             expect(total).toBeLessThanOrEqual(tokens);
             if (tokens >= 150 && !prefixStable) {
               // under 90 % only when nothing more can go in: every kept message whole, only whole tool exchanges
-              // (indivisible: calls are never cut) left out
+              // (indivisible: calls are never cut) left out, and JSON tool results, which are cut in JSON-shaped
+              // steps (compressJson) or replaced
               const exhausted = result.decisions.every((d) => {
                 if (d.fidelity === 'full' || d.fidelity === 'pinned') return true;
-                if (d.fidelity !== 'dropped') return false;
                 const io = inspect(input[d.index]!, format);
+                if (d.fidelity !== 'dropped') return io.results.length > 0 && io.texts.every((t) => t.startsWith('{'));
                 return io.calls.length > 0 || io.results.length > 0;
               });
               if (!exhausted) fills.push(total / tokens);
