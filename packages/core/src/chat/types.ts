@@ -43,9 +43,10 @@ export interface ChatCompressOptions {
   /** Recency half-life in user turns. Default 8. */
   readonly halfLife?: number;
   /**
-   * Prefix-stable mode: fidelity depends only on a message's position relative to compaction checkpoints (multiples of
-   * fixed message blocks, chosen by the budget), never on the query, so the compressed prefix stays byte-identical as
-   * the conversation grows and provider prompt caches keep hitting.
+   * Prefix-stable mode: older messages are compacted (query-free) or dropped at checkpoints that are replayed over the
+   * conversation's earlier prefixes and move only when the plan no longer fits (each move frees room for several
+   * turns), never on the query, so the compressed prefix stays byte-identical as the conversation grows and provider
+   * prompt caches keep hitting. See docs/decisions/0007-chat-compression.md.
    */
   readonly prefixStable?: boolean;
   /**
@@ -76,7 +77,8 @@ export interface ChatCompressionResult {
   readonly decisions: ChatDecision[];
   /**
    * `prefix-stable` when `prefixStable` was asked for and its plan fitted; `relevance` otherwise (also when prefix-stable
-   * mode had to give way because the last turns alone exceed the budget: the output is then not prefix-stable).
+   * mode had to give way because the system prompt, the latest request and the last tool exchange alone exceed the
+   * budget: the output is then not prefix-stable).
    */
   readonly mode: 'relevance' | 'prefix-stable';
 }
