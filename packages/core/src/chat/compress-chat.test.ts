@@ -4,7 +4,6 @@ import { isCtxpressError } from '../errors.js';
 import { compressChat, placeholderText } from './compress-chat.js';
 import { analyseChat } from './structure.js';
 import { openaiAdapter } from './openai.js';
-import { messageValues } from './policy.js';
 import { SAMPLES } from './samples.js';
 
 const tokenizer = wordTokenizer();
@@ -39,19 +38,6 @@ describe('structure', () => {
     expect([...s.pinned]).toEqual([1, 0, 0, 0, 0, 1, 1]);
     expect([...analyseChat(parsed, 'openai', 0).pinned]).toEqual([1, 0, 0, 0, 0, 1, 0]);
     expect([...analyseChat(parsed, 'openai', 5).pinned]).toEqual([1, 1, 1, 1, 1, 1, 1]);
-  });
-
-  it('values relevance to the query, recency and importance; observations at half', () => {
-    const messages = conversation(6, [
-      { role: 'user', content: 'My name is Ada and I prefer tea.' },
-      { role: 'assistant', content: 'The rover battery limits the mission to ninety days.' },
-    ]);
-    const parsed = openaiAdapter.parse(messages);
-    const s = analyseChat(parsed, 'openai', 1);
-    const v = messageValues(parsed, s, 'What limits the rover battery?', 8);
-    const best = [...v.keys()].filter((i) => s.pinned[i] === 0).sort((a, b) => v[b]! - v[a]!);
-    expect(best[0]).toBe(2); // the rover message
-    expect(v[1]!).toBeGreaterThan(v[3]!); // "I prefer" (and next to the rover message) beats filler
   });
 });
 

@@ -22,7 +22,6 @@ import { detectChatFormat } from './detect.js';
 import { compressPrefixStable } from './prefix-stable.js';
 import { compressByRelevance, possibleSources } from './relevance.js';
 import { mediaParts, rebuildMessage } from './shared.js';
-import { bagCacheKeys } from './bag-cache.js';
 import { analyseChat } from './structure.js';
 import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
@@ -113,7 +112,6 @@ export function chatCacheKeys(
     for (const c of m.calls) texts.push(c.args);
   }
   for (const key of countCacheKeys(hash, tokenizer, texts)) keys.add(key);
-  for (const key of bagCacheKeys(hash, parsed)) keys.add(key);
   // relevance mode: the passages of every message, and of the latest request around its question (counts of the
   // call's document set stay per call, see relevance.ts callCache)
   const structure = analyseChat(parsed, format, 0);

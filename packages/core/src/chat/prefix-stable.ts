@@ -30,7 +30,7 @@ import { exactCount } from '../exact-count.js';
 import { COUNT_CACHE_MIN_CHARS } from '../cache/count-cache.js';
 import type { SegmentCacheOptions } from '../cache/segment-cache.js';
 import type { Tokenizer } from '../types.js';
-import { isImportant } from './policy.js';
+import { isImportant } from './importance.js';
 import type { ChatStructure } from './structure.js';
 import type { ChatFidelity, ChatMessage, TextSlot } from './types.js';
 
@@ -116,7 +116,7 @@ export function compressPrefixStable(input: PrefixStableInput): PrefixStableResu
   nextNonSystem[n] = n;
   for (let i = n - 1; i >= 0; i--) nextNonSystem[i] = isSystem(i) ? nextNonSystem[i + 1]! : i;
   const firstNonSystem = nextNonSystem[0]!;
-  // the output starts with a user message whenever the input does (see policy.ts enforceStructure)
+  // the output starts with a user message whenever the input does (as relevance mode's firstUserFix does)
   const needsUserFirst = firstNonSystem < n && messages[firstNonSystem]!.role === 'user';
 
   // --- rendering (cached per message) ---

@@ -17,7 +17,7 @@ import type { WeightedScorer } from '../options.js';
 import type { SegmentCacheOptions } from '../cache/segment-cache.js';
 import { getSync, setQuietly, type CacheStore } from '../cache/store.js';
 import { findQuestion } from './question.js';
-import { isImportant } from './policy.js';
+import { isImportant } from './importance.js';
 import type { ChatStructure } from './structure.js';
 import type { ChatFidelity, ChatMessage, TextSlot } from './types.js';
 
