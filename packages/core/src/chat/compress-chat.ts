@@ -23,6 +23,7 @@ import { compressPrefixStable } from './prefix-stable.js';
 import { compressByRelevance, possibleSources } from './relevance.js';
 import { mediaParts, rebuildMessage } from './shared.js';
 import { analyseChat } from './structure.js';
+import type { CountedConversation } from './conversation.js';
 import type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFormat, ChatMessage, TextSlot } from './types.js';
 
 /** Tokens added per message for the role and message framing. */
@@ -38,7 +39,6 @@ function mediaTokensOf(options: Pick<ChatCompressOptions, 'mediaTokens'>): numbe
   return m;
 }
 export { COMPACT_FACTOR } from './prefix-stable.js';
-
 
 /** The one-line stub that replaces omitted content: the only text in the output that is not from the input. */
 export function placeholderText(s: TextSlot, role: string, tokens: number): string {
@@ -56,7 +56,10 @@ function checkOptions(options: ChatCompressOptions): { tokenizer: Tokenizer; kee
   if (typeof halfLife !== 'number' || !(halfLife > 0))
     throw new CtxpressError('INVALID_OPTION', `options.halfLife must be a number > 0, got ${JSON.stringify(halfLife)}.`);
   if (options.format !== undefined && options.format !== 'auto' && !(options.format in ADAPTERS)) {
-    throw new CtxpressError('INVALID_OPTION', `options.format must be openai, anthropic, ai-sdk, openai-responses or auto, got ${JSON.stringify(options.format)}.`);
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      `options.format must be openai, anthropic, ai-sdk, openai-responses or auto, got ${JSON.stringify(options.format)}.`,
+    );
   }
   if (options.system !== undefined && typeof options.system !== 'string') throw new CtxpressError('INVALID_OPTION', 'options.system must be a string.');
   if (options.cache !== undefined) checkCacheOptions(options.cache);
@@ -166,66 +169,34 @@ export function compressChat(messages: readonly unknown[], options: ChatCompress
   const placeholder = (slot: TextSlot, i: number, tokens: number): string => placeholderText(slot, roleOf(i), tokens);
   // prefix-stable mode (prefix-stable.ts) gives way to relevance mode only when the system prompt, the latest request
   // and the last exchange alone are over the budget
+  const conversation: CountedConversation = {
+    messages: parsed,
+    structure,
+    tokenizer,
+    slotTokens,
+    overhead,
+    full,
+    systemTokens,
+    cache: options.cache,
+    placeholder,
+  };
   const stable =
     options.prefixStable === true
-      ? compressPrefixStable({
-          messages: parsed,
-          structure,
-          keepLastTurns,
-          tokenizer,
-          slotTokens,
-          overhead,
-          full,
-          systemTokens,
-          budgetFor: (total) => resolveBudget(options.budget, total),
-          cache: options.cache,
-          placeholder,
-        })
+      ? compressPrefixStable({ ...conversation, keepLastTurns, budgetFor: (total) => resolveBudget(options.budget, total) })
       : undefined;
-  if (options.prefixStable !== true || stable === undefined) {
-    // relevance mode (and prefix-stable mode when the pinned tail does not fit): one pipeline over the whole conversation
-    const { outcomes, compressed } = compressByRelevance({
-      messages: parsed,
-      structure,
-      tokenizer,
-      budget,
-      slotTokens,
-      overhead,
-      full,
-      systemTokens,
-      query: options.query,
-      halfLife,
-      keep: options.keep,
-      cache: options.cache,
-      placeholder,
-    });
-    const out: unknown[] = [];
-    const decisions: ChatDecision[] = outcomes.map((o, i) => {
-      if (o.texts !== undefined) out.push(rebuildMessage(parsed[i]!, o.texts));
-      return { index: i, role: roleOf(i), fidelity: o.fidelity, tokensBefore: full[i]!, tokensAfter: o.tokens };
-    });
-    return {
-      messages: out,
-      format,
-      tokens: { original, compressed, budget },
-      ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
-      decisions,
-      mode: 'relevance',
-    };
-  }
-
+  // relevance mode (and prefix-stable mode when the system prompt, the request and the last exchange alone do not fit)
+  const { outcomes, compressed } = stable ?? compressByRelevance({ ...conversation, budget, query: options.query, halfLife, keep: options.keep });
   const out: unknown[] = [];
-  const decisions: ChatDecision[] = stable.outcomes.map((o, i) => {
+  const decisions: ChatDecision[] = outcomes.map((o, i) => {
     if (o.texts !== undefined) out.push(rebuildMessage(parsed[i]!, o.texts));
     return { index: i, role: roleOf(i), fidelity: o.fidelity, tokensBefore: full[i]!, tokensAfter: o.tokens };
   });
-  const compressed = stable.compressed;
   return {
     messages: out,
     format,
     tokens: { original, compressed, budget },
     ratio: compressed === 0 ? (original === 0 ? 1 : Number.POSITIVE_INFINITY) : original / compressed,
     decisions,
-    mode: 'prefix-stable',
+    mode: stable === undefined ? 'relevance' : 'prefix-stable',
   };
 }

@@ -28,11 +28,9 @@
 import { compressSync } from '../compress.js';
 import { exactCount } from '../exact-count.js';
 import { COUNT_CACHE_MIN_CHARS } from '../cache/count-cache.js';
-import type { SegmentCacheOptions } from '../cache/segment-cache.js';
-import type { Tokenizer } from '../types.js';
 import { isImportant } from './importance.js';
-import type { ChatStructure } from './structure.js';
-import type { ChatFidelity, ChatMessage, TextSlot } from './types.js';
+import type { ChatFidelity } from './types.js';
+import type { CountedConversation, MessageOutcome } from './conversation.js';
 
 /** Share of a message's tokens the query-free compacted form keeps (prefix-stable mode). */
 export const COMPACT_FACTOR = 1 / 3;
@@ -41,29 +39,14 @@ export const COMPACT_HEADROOM = 0.25;
 /** Share of the budget a drop (C2 move) leaves free, when it can. */
 export const DROP_HEADROOM = 0.35;
 
-export interface PrefixStableInput {
-  readonly messages: readonly ChatMessage[];
-  readonly structure: ChatStructure;
+export interface PrefixStableInput extends CountedConversation {
   readonly keepLastTurns: number;
-  readonly tokenizer: Tokenizer;
-  readonly slotTokens: readonly (readonly number[])[];
-  /** Per message: `MESSAGE_OVERHEAD` + its tool calls' argument tokens. */
-  readonly overhead: readonly number[];
-  readonly full: readonly number[];
-  /** Tokens of `options.system` (0 without it). */
-  readonly systemTokens: number;
   /** The budget of a conversation of `original` tokens (so a ratio budget is replayed as each earlier call saw it). */
   readonly budgetFor: (original: number) => number;
-  readonly cache: SegmentCacheOptions | undefined;
-  readonly placeholder: (slot: TextSlot, message: number, tokens: number) => string;
 }
 
-export interface PrefixStableOutcome {
-  /** Slot texts (null: the content part is removed); undefined when the message is dropped. */
-  readonly texts: (string | null)[] | undefined;
-  readonly tokens: number;
-  readonly fidelity: ChatFidelity;
-}
+/** What prefix-stable mode did with one message (the same shape as relevance mode's). */
+export type PrefixStableOutcome = MessageOutcome;
 
 export interface PrefixStableResult {
   readonly outcomes: PrefixStableOutcome[];

@@ -19,7 +19,8 @@ import { getSync, setQuietly, type CacheStore } from '../cache/store.js';
 import { findQuestion } from './question.js';
 import { isImportant } from './importance.js';
 import type { ChatStructure } from './structure.js';
-import type { ChatFidelity, ChatMessage, TextSlot } from './types.js';
+import type { ChatFidelity, ChatMessage } from './types.js';
+import type { CountedConversation, MessageOutcome } from './conversation.js';
 
 /** A latest user message with at most this many text tokens is the question as a whole. */
 export const QUESTION_WHOLE_TOKENS = 250;
@@ -35,28 +36,11 @@ const MAX_ATTEMPTS = 7;
 /** The refill pass cuts a dropped message into the slack only when at least this many tokens of text fit. */
 const MIN_REFILL_TOKENS = 8;
 
-export interface RelevanceInput {
-  readonly messages: readonly ChatMessage[];
-  readonly structure: ChatStructure;
-  readonly tokenizer: Tokenizer;
+export interface RelevanceInput extends CountedConversation {
   readonly budget: number;
-  readonly slotTokens: readonly (readonly number[])[];
-  /** Per message: `MESSAGE_OVERHEAD` + its tool calls' argument tokens. */
-  readonly overhead: readonly number[];
-  readonly full: readonly number[];
-  readonly systemTokens: number;
   readonly query: string | undefined;
   readonly halfLife: number;
   readonly keep: readonly (string | RegExp)[] | undefined;
-  readonly cache: SegmentCacheOptions | undefined;
-  readonly placeholder: (slot: TextSlot, message: number, tokens: number) => string;
-}
-
-export interface MessageOutcome {
-  /** Slot texts (null: the content part is removed); undefined when the message is dropped. */
-  readonly texts: (string | null)[] | undefined;
-  readonly tokens: number;
-  readonly fidelity: ChatFidelity;
 }
 
 export interface RelevanceResult {
