@@ -30,6 +30,8 @@ export const PASSAGE_CHARS = 1600;
 export const PRIOR_WEIGHT = 0.2;
 /** Weight of the adjacent messages' relevance (see `messageNeighbourScorer`). */
 export const MESSAGE_NEIGHBOUR_WEIGHT = 0.8;
+/** The tool-result placeholder when the descriptive one (`[tool result from X omitted: N tokens]`) does not fit. */
+export const SHORT_PLACEHOLDER = '[omitted]';
 /** Stop calibrating once the output uses this share of the budget. */
 export const FILL_TARGET = 0.97;
 const MAX_ATTEMPTS = 7;
@@ -275,7 +277,10 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const questionAt = question?.message ?? -1;
   const query = input.query ?? agentTask(input, question) ?? question?.query;
   const placeholderCost = new Map<string, number>();
-  const resultPlaceholder = (i: number, k: number): string => input.placeholder(messages[i]!.slots[k]!, i, slotTokens[i]![k]!);
+  /** Short stubs (`[omitted]`) when the fixed part would not fit with the descriptive ones. */
+  let shortStubs = false;
+  const resultPlaceholder = (i: number, k: number): string =>
+    shortStubs ? SHORT_PLACEHOLDER : input.placeholder(messages[i]!.slots[k]!, i, slotTokens[i]![k]!);
   const countPlaceholder = (text: string): number => {
     let c = placeholderCost.get(text);
     if (c === undefined) placeholderCost.set(text, (c = tokenizer.count(text)));
@@ -357,6 +362,11 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   for (let i = 0; i < n && fixedMin > budget; i++) {
     if (exchange[i] !== 1 || droppedExchange[i] === 1 || i >= questionAt || whole[i] === 1) continue;
     for (let j = 0; j < n; j++) if (groups[j] === groups[i] && j < questionAt) droppedExchange[j] = 1;
+    fixedMin = minimum();
+  }
+  if (fixedMin > budget) {
+    // the results' placeholders as short as they go
+    shortStubs = true;
     fixedMin = minimum();
   }
   if (fixedMin > budget) {
