@@ -35,6 +35,8 @@ export const SHORT_PLACEHOLDER = '[omitted]';
 /** Stop calibrating once the output uses this share of the budget. */
 export const FILL_TARGET = 0.97;
 const MAX_ATTEMPTS = 7;
+/** A text slot with fewer tokens is kept whole or dropped, never cut. */
+export const MIN_CUT_TOKENS = 32;
 /** The refill pass cuts a dropped message into the slack only when at least this many tokens of text fit. */
 const MIN_REFILL_TOKENS = 8;
 
@@ -151,7 +153,8 @@ function passages(text: string, start: number, end: number): Array<[number, numb
 
 /**
  * Relevance from the adjacent messages (an answer follows its question, a question precedes its answer): each unit gets
- * the better of the previous message's best base score × 0.8 and the next message's × 0.5. Only between plain
+ * the best of the previous message's best base score × 0.8 (two back × 0.64) and the next message's × 0.5 (two ahead
+ * × 0.25). Only between plain
  * conversational messages: tool results next to each other are independent observations.
  */
 function messageNeighbourScorer(base: Scorer, pieceMessage: readonly number[], conversational: readonly boolean[]): Scorer {
@@ -170,7 +173,10 @@ function messageNeighbourScorer(base: Scorer, pieceMessage: readonly number[], c
       for (let u = 0; u < units.length; u++) {
         const m = pieceMessage[units[u]!.source]!;
         if (!conversational[m]) continue;
-        out[u] = Math.max(m > 0 && conversational[m - 1] ? best[m - 1]! * 0.8 : 0, m + 1 < messages && conversational[m + 1] ? best[m + 1]! * 0.5 : 0);
+        let v = Math.max(m > 0 && conversational[m - 1] ? best[m - 1]! * 0.8 : 0, m + 1 < messages && conversational[m + 1] ? best[m + 1]! * 0.5 : 0);
+        if (m > 1 && conversational[m - 1] && conversational[m - 2]) v = Math.max(v, best[m - 2]! * 0.64);
+        if (m + 2 < messages && conversational[m + 1] && conversational[m + 2]) v = Math.max(v, best[m + 2]! * 0.25);
+        out[u] = v;
       }
       return out;
     },
@@ -409,6 +415,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   // the pipeline's budget-independent work (segmentation, counts, scores) once; each attempt only allocates and selects
   let prepared: PreparedCompression | undefined;
   const hasKeep = input.keep !== undefined && input.keep.length > 0;
+  const minCut = MIN_CUT_TOKENS;
   /** One attempt; `undefined` when the `keep` matches alone do not fit `elastic`. */
   const attempt = (elastic: number): { outcomes: MessageOutcome[]; total: number } | undefined => {
     const kept = new Map<string, Array<readonly [number, number]>>(); // `${message}:${slot}` -> kept ranges in slot offsets
@@ -461,7 +468,8 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
         if (ranges.length === 0) {
           texts.push(null);
           original.push(false);
-        } else if (coversAll(s.text, ranges)) {
+        } else if (coversAll(s.text, ranges) || (slotTokens[i]![k]! < minCut && fixed === undefined)) {
+          // whole, or short: a short message loses its sense when cut and saves little (kept whole instead)
           texts.push(s.text);
           original.push(true);
         } else if (s.atomic) {
