@@ -31,7 +31,18 @@ import { migAllocator } from './allocators/mig-allocator.js';
 import { greedySelector } from './selectors/greedy-selector.js';
 import { wordPruner } from './pruners/word-pruner.js';
 import { isStopWord, stem, forEachTerm } from './text/terms.js';
-import { checkCacheOptions, contextFromEntries, loadSegments, segmenterCacheId, storeCounts } from './cache/segment-cache.js';
+import {
+  checkCacheOptions,
+  contextFromEntries,
+  decodeCounts,
+  encodeCounts,
+  loadSegments,
+  segmenterCacheId,
+  sourceCountsKey,
+  storeCounts,
+} from './cache/segment-cache.js';
+import { getSync, setQuietly } from './cache/store.js';
+import { hash128 } from './cache/hash.js';
 import type { CachedInput } from './cache/segment-cache.js';
 
 /**
@@ -143,6 +154,17 @@ export function compressSync(input: CompressInput, options: CompressOptions): Co
   return prepared.compress(resolveBudget(options.budget, prepared.original));
 }
 
+/** How `prepareCompression` counts. */
+export interface PrepareOptions {
+  /**
+   * Count each source on its own (its units' counts and total, cached per source with `options.cache`) instead of the
+   * joined input: `original` is then the sum plus the document separators, off by the odd token where BPE would merge
+   * across a join. For callers whose sources change from call to call (a growing conversation), where a count of the
+   * whole set could never be reused. Ignored for tokenizers without `countRanges`.
+   */
+  readonly countSourcesApart?: boolean;
+}
+
 /** An input segmented, counted (and, on first use, scored) once, to be compressed to several budgets. */
 export interface PreparedCompression {
   /** Tokens of the whole input (non-empty sources joined by the document separator). */
@@ -166,6 +188,7 @@ export interface PreparedCompression {
 export function prepareCompression(
   input: CompressInput,
   options: Omit<CompressOptions, 'budget'> & { readonly budget?: CompressOptions['budget'] },
+  prepare: PrepareOptions = {},
 ): PreparedCompression {
   const tokenizer = checkCommonOptions(options);
   const t0 = now();
@@ -199,8 +222,11 @@ export function prepareCompression(
   const segmentation = cached?.segmentation ?? pipeline.segmenter.segment(sources);
   timings['segment'] = now() - t;
   t = now();
-  const { original, unitTokens } = cached?.counts ?? countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator);
-  if (cached !== undefined && options.cache !== undefined && cached.counts === undefined)
+  const apart = prepare.countSourcesApart === true && tokenizer.countRanges !== undefined;
+  const { original, unitTokens } = apart
+    ? countApart(tokenizer, segmentation, nonEmpty.length, documentSeparator, options.cache, cached?.keys.sourceKeys)
+    : (cached?.counts ?? countInput(tokenizer, fullText, segmentation, nonEmpty, documentSeparator));
+  if (!apart && cached !== undefined && options.cache !== undefined && cached.counts === undefined)
     storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
   timings['count'] = now() - t;
   const prepareTimings = { ...timings };
@@ -428,6 +454,45 @@ function fitToBudget(
     compressed = exactCount(tokenizer, rendered.text);
   }
   return { selection: attempt.selection, pieces, rendered, compressed, trimmed };
+}
+
+/** Per-source counting (`PrepareOptions.countSourcesApart`), each source's counts read from or written to the cache. */
+function countApart(
+  tokenizer: Tokenizer,
+  segmentation: Segmentation,
+  nonEmptyCount: number,
+  documentSeparator: string,
+  cache: CompressOptions['cache'],
+  sourceKeys: readonly string[] | undefined,
+): { original: number; unitTokens: Uint32Array } {
+  const units = segmentation.units;
+  const unitTokens = new Uint32Array(units.length);
+  const hash = cache?.hash ?? hash128;
+  let original = 0;
+  let u = 0;
+  for (const src of segmentation.sources) {
+    let end = u;
+    while (end < units.length && units[end]!.source === src.index) end++;
+    const key = cache === undefined || sourceKeys === undefined ? undefined : sourceCountsKey(hash, tokenizer, sourceKeys[src.index]!);
+    const bytes = key === undefined ? undefined : getSync(cache!.store, key);
+    let entry = bytes === undefined ? undefined : decodeCounts(bytes, end - u);
+    if (entry?.unitTokens === undefined) {
+      const starts = new Uint32Array(end - u);
+      const ends = new Uint32Array(end - u);
+      for (let k = u; k < end; k++) {
+        starts[k - u] = units[k]!.start;
+        ends[k - u] = units[k]!.end;
+      }
+      const counted = src.text.length === 0 ? { total: 0, counts: new Uint32Array(0) } : tokenizer.countRanges!(src.text, starts, ends);
+      entry = { original: counted.total, unitTokens: counted.counts };
+      if (key !== undefined) setQuietly(cache!.store, key, encodeCounts(entry));
+    }
+    unitTokens.set(entry.unitTokens!, u);
+    original += entry.original;
+    u = end;
+  }
+  if (nonEmptyCount > 1 && documentSeparator.length > 0) original += (nonEmptyCount - 1) * tokenizer.count(documentSeparator);
+  return { original, unitTokens };
 }
 
 /**

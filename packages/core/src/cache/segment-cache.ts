@@ -85,6 +85,11 @@ export function countsCacheKey(hash: (text: string) => string, tokenizer: Tokeni
   return `cx${SEGMENT_CACHE_SCHEMA}:c:${hash(`${SEGMENT_CACHE_SCHEMA}\u0000${tokenizer.name}\u0000${mode}\u0000${documentSeparator}\u0000${nonEmptySourceKeys.join('\u0001')}`)}`;
 }
 
+/** Key of one source's own token counts (its total and its units' counts, counted on the source alone). */
+export function sourceCountsKey(hash: (text: string) => string, tokenizer: Tokenizer, sourceKey: string): string {
+  return `cx${SEGMENT_CACHE_SCHEMA}:n:${hash(`${SEGMENT_CACHE_SCHEMA}\u0000${tokenizer.name}\u0000ranges\u0000${sourceKey}`)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // building and encoding entries
 

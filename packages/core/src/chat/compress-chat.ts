@@ -13,7 +13,7 @@ import { exactCount } from '../exact-count.js';
 import { cachedCounter, COUNT_CACHE_MIN_CHARS, countCacheKeys } from '../cache/count-cache.js';
 import { hash128 } from '../cache/hash.js';
 import { segmentCacheKeysFor } from '../cache/keys.js';
-import { checkCacheOptions } from '../cache/segment-cache.js';
+import { checkCacheOptions, sourceCountsKey } from '../cache/segment-cache.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
 import type { Tokenizer } from '../types.js';
@@ -40,9 +40,22 @@ function mediaTokensOf(options: Pick<ChatCompressOptions, 'mediaTokens'>): numbe
 }
 export { COMPACT_FACTOR } from './prefix-stable.js';
 
+/** A whole number with `,` between thousands (what `toLocaleString('en-US')` gives, without its cost). */
+function thousands(value: number): string {
+  const digits = String(Math.trunc(value));
+  const sign = digits.startsWith('-') ? '-' : '';
+  const body = sign === '' ? digits : digits.slice(1);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    if (i > 0 && (body.length - i) % 3 === 0) out += ',';
+    out += body[i];
+  }
+  return sign + out;
+}
+
 /** The one-line stub that replaces omitted content: the only text in the output that is not from the input. */
 export function placeholderText(s: TextSlot, role: string, tokens: number): string {
-  const n = tokens.toLocaleString('en-US');
+  const n = thousands(tokens);
   if (s.kind === 'result') return s.toolName ? `[tool result from ${s.toolName} omitted: ${n} tokens]` : `[tool result omitted: ${n} tokens]`;
   return `[${role} message omitted: ${n} tokens]`;
 }
@@ -119,7 +132,11 @@ export function chatCacheKeys(
   // call's document set stay per call, see relevance.ts callCache)
   const structure = analyseChat(parsed, format, 0);
   const passages = segmentCacheKeysFor(possibleSources(parsed, structure), { tokenizer }, hash);
-  if (passages !== undefined) for (const key of passages.sourceKeys) keys.add(key);
+  if (passages !== undefined)
+    for (const key of passages.sourceKeys) {
+      keys.add(key);
+      keys.add(sourceCountsKey(hash, tokenizer, key));
+    }
   return [...keys];
 }
 

@@ -148,7 +148,7 @@ function passages(text: string, start: number, end: number): Array<[number, numb
     }
   }
   if (end > from) out.push([from, end]);
-  return out.filter(([s, e]) => /\S/.test(text.slice(s, e)));
+  return out.filter(([s, e]) => hasNonSpace(text, s, e));
 }
 
 /**
@@ -199,15 +199,15 @@ function titledDocuments(text: string, start: number, end: number): Array<[numbe
     at = m.index + m[0].length;
   }
   paras.push([at, end]);
-  const nonEmpty = paras.filter(([s, e]) => /\S/.test(text.slice(s, e)));
+  const nonEmpty = paras.filter(([s, e]) => hasNonSpace(text, s, e));
   if (nonEmpty.length < 3) return undefined;
   const out: Array<[number, number, number]> = [];
   let titledCount = 0;
   for (const [s0, e0] of nonEmpty) {
     let s = s0;
     let e = e0;
-    while (s < e && /\s/.test(text[s]!)) s++;
-    while (e > s && /\s/.test(text[e - 1]!)) e--;
+    while (s < e && isSpace(text.charCodeAt(s))) s++;
+    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
     const nl = text.indexOf('\n', s);
     const title = nl > s && nl < e ? text.slice(s, nl) : '';
     const isTitle = title.length > 0 && title.length <= 120 && !/[.!?:;,]["')\]]?\s*$/.test(title) && !title.includes('\r') && e - nl > 20;
@@ -219,6 +219,29 @@ function titledDocuments(text: string, start: number, end: number): Array<[numbe
   if (titledCount < nonEmpty.length * 0.6) return undefined;
   // untitled paragraphs among titled ones: their own source with an empty title would shift offsets, so no title
   return out.map(([s, t, e]) => [s, t < 0 ? s - 1 : t, e]);
+}
+
+/** ASCII white space and the common Unicode spaces (what `\s` matches in the text we cut). */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0xfeff ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x3000 ||
+    c === 0x1680 ||
+    c === 0x202f ||
+    c === 0x205f
+  );
+}
+
+/** True when `[start, end)` of the text holds a character that is not white space (no slice, no regex). */
+function hasNonSpace(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isSpace(text.charCodeAt(i))) return true;
+  return false;
 }
 
 /** The per-message prior as a scorer over units: recency, importance, the last turns; old observations at half. */
@@ -266,10 +289,10 @@ function coversAll(text: string, ranges: ReadonlyArray<readonly [number, number]
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   let at = 0;
   for (const [s, e] of sorted) {
-    if (s > at && /\S/.test(text.slice(at, s))) return false;
+    if (s > at && hasNonSpace(text, at, s)) return false;
     at = Math.max(at, e);
   }
-  return !/\S/.test(text.slice(at));
+  return !hasNonSpace(text, at, text.length);
 }
 
 /**
@@ -285,8 +308,14 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const placeholderCost = new Map<string, number>();
   /** Short stubs (`[omitted]`) when the fixed part would not fit with the descriptive ones. */
   let shortStubs = false;
-  const resultPlaceholder = (i: number, k: number): string =>
-    shortStubs ? SHORT_PLACEHOLDER : input.placeholder(messages[i]!.slots[k]!, i, slotTokens[i]![k]!);
+  const stubs = new Map<string, string>();
+  const resultPlaceholder = (i: number, k: number): string => {
+    if (shortStubs) return SHORT_PLACEHOLDER;
+    const key = `${i}:${k}`;
+    let stub = stubs.get(key);
+    if (stub === undefined) stubs.set(key, (stub = input.placeholder(messages[i]!.slots[k]!, i, slotTokens[i]![k]!)));
+    return stub;
+  };
   const countPlaceholder = (text: string): number => {
     let c = placeholderCost.get(text);
     if (c === undefined) placeholderCost.set(text, (c = tokenizer.count(text)));
@@ -335,7 +364,8 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const opener = (u: number): MessageOutcome => {
     const m = messages[u]!;
     const marker = m.slots.length === 0 ? undefined : input.placeholder(m.slots[0]!, u, full[u]! - overhead[u]!);
-    if (marker === undefined || full[u]! <= overhead[u]! + countPlaceholder(marker)) return { texts: m.slots.map((s) => s.text), tokens: full[u]!, fidelity: 'full' };
+    if (marker === undefined || full[u]! <= overhead[u]! + countPlaceholder(marker))
+      return { texts: m.slots.map((s) => s.text), tokens: full[u]!, fidelity: 'full' };
     const texts: (string | null)[] = m.slots.map((s, k) => (k === 0 ? marker : s.path.some((step) => typeof step === 'number') ? null : ''));
     return { texts, tokens: overhead[u]! + countPlaceholder(marker), fidelity: 'placeholder' };
   };
@@ -404,7 +434,14 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const queryScorers: WeightedScorer[] = [
     // the default scorers but position (each message is a source: every message's first sentence would get it)
     ...base.queryScorers.filter((w) => !w.scorer.name.startsWith('position')),
-    { scorer: messageNeighbourScorer(bm25, pieceMessage, messages.map((m) => m.calls.length === 0 && m.resultIds.length === 0)), weight: MESSAGE_NEIGHBOUR_WEIGHT },
+    {
+      scorer: messageNeighbourScorer(
+        bm25,
+        pieceMessage,
+        messages.map((m) => m.calls.length === 0 && m.resultIds.length === 0),
+      ),
+      weight: MESSAGE_NEIGHBOUR_WEIGHT,
+    },
     { scorer: prior, weight: PRIOR_WEIGHT },
   ];
   const agnosticScorers: WeightedScorer[] = [...base.agnosticScorers, { scorer: prior, weight: 1 }];
@@ -422,13 +459,18 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
     if ((elastic >= 1 || hasKeep) && documents.length > 0) {
       let spans;
       try {
-        prepared ??= prepareCompression(documents, {
-          tokenizer,
-          ...(hasQuery ? { query } : {}),
-          ...(input.keep === undefined ? {} : { keep: input.keep }),
-          pipeline: { queryScorers, agnosticScorers },
-          ...(cache === undefined ? {} : { cache }),
-        });
+        prepared ??= prepareCompression(
+          documents,
+          {
+            tokenizer,
+            ...(hasQuery ? { query } : {}),
+            ...(input.keep === undefined ? {} : { keep: input.keep }),
+            pipeline: { queryScorers, agnosticScorers },
+            ...(cache === undefined ? {} : { cache }),
+          },
+          // counted per passage, so a conversation that grew by a turn reuses the earlier passages' counts
+          { countSourcesApart: true },
+        );
         spans = prepared.select(elastic);
       } catch (error) {
         if (isCtxpressError(error) && error.code === 'BUDGET_UNSATISFIABLE') return undefined;
@@ -577,7 +619,10 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
       );
     }
     if (best.total > budget) {
-      throw new CtxpressError('BUDGET_UNSATISFIABLE', `The fixed parts of the conversation need ${best.total} tokens, more than the budget of ${budget}. Raise the budget.`);
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The fixed parts of the conversation need ${best.total} tokens, more than the budget of ${budget}. Raise the budget.`,
+      );
     }
   }
   const refilled = refill(best.outcomes, budget - best.total);
@@ -674,7 +719,7 @@ export function elasticSources(
       }
       return;
     }
-    const cuts: Array<[number, number]> = atomic ? (/\S/.test(text) ? [[start, end]] : []) : passages(text, start, end);
+    const cuts: Array<[number, number]> = atomic ? (hasNonSpace(text, start, end) ? [[start, end]] : []) : passages(text, start, end);
     for (const [s, e] of cuts) {
       pieces.push({ message: i, slot: k, offset: s, length: e - s });
       documents.push({ id: String(documents.length), text: text.slice(s, e), ...(atomic ? { format: 'text' as const } : {}) });
@@ -754,4 +799,3 @@ function shrinkJson(
     return null;
   }
 }
-
