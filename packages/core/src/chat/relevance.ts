@@ -325,12 +325,17 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   // --- fixed parts: system messages, the question, tool-call skeletons (calls + placeholder results) ---
   const whole = new Uint8Array(n); // kept whole, never cut
   const groups = structure.groupOf;
-  const exchange = new Uint8Array(n); // part of a tool exchange (a call message or a result)
-  for (let i = 0; i < n; i++) if (messages[i]!.calls.length > 0 || messages[i]!.resultIds.length > 0) exchange[i] = 1;
+  const exchange = new Uint8Array(n); // part of a tool exchange (a call message, a result, or an item grouped with them)
+  const exchangeGroups = new Set<number>();
+  const membersOf = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
+    if (messages[i]!.calls.length > 0 || messages[i]!.resultIds.length > 0) exchangeGroups.add(groups[i]!);
+    const members = membersOf.get(groups[i]!);
+    if (members === undefined) membersOf.set(groups[i]!, [i]);
+    else members.push(i);
     if (messages[i]!.role === 'system') whole[i] = 1;
-    if (exchange[i] === 1) for (let j = 0; j < n; j++) if (groups[j] === groups[i]) exchange[j] = 1;
   }
+  for (let i = 0; i < n; i++) if (exchangeGroups.has(groups[i]!)) exchange[i] = 1;
   if (question?.whole === true) whole[questionAt] = 1;
   const questionFixed = question !== undefined && !question.whole ? question.fixed : undefined;
   const questionFixedTokens = (): number => {
@@ -382,23 +387,46 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
     return t;
   };
   const droppedExchange = new Uint8Array(n);
+  /** What message i adds to the fixed part: whole, or its skeleton when it is in an exchange. */
+  const contribution = (i: number): number =>
+    droppedExchange[i] === 1 ? 0 : whole[i] === 1 ? full[i]! : exchange[i] === 1 && i !== questionAt ? skeleton(i) : 0;
+  const keptFixed = (i: number): boolean => droppedExchange[i] === 0 && (whole[i] === 1 || exchange[i] === 1 || i === questionAt);
   const minimum = (): number => {
     let t = systemTokens + questionFixedTokens();
-    for (let i = 0; i < n; i++) {
-      if (droppedExchange[i] === 1) continue;
-      if (whole[i] === 1) t += full[i]!;
-      else if (exchange[i] === 1 && i !== questionAt) t += skeleton(i);
-    }
-    const u = leadingUser((i) => droppedExchange[i] === 0 && (whole[i] === 1 || exchange[i] === 1 || i === questionAt));
+    for (let i = 0; i < n; i++) t += contribution(i);
+    const u = leadingUser(keptFixed);
     if (u >= 0 && whole[u] === 0) t += opener(u).tokens;
     return t;
   };
   let fixedMin = minimum();
-  // older exchanges give way (dropped whole, oldest first) before the request fails
-  for (let i = 0; i < n && fixedMin > budget; i++) {
-    if (exchange[i] !== 1 || droppedExchange[i] === 1 || i >= questionAt || whole[i] === 1) continue;
-    for (let j = 0; j < n; j++) if (groups[j] === groups[i] && j < questionAt) droppedExchange[j] = 1;
-    fixedMin = minimum();
+  // older exchanges give way (dropped whole, oldest first) before the request fails; kept linear in the conversation:
+  // the base is updated per dropped group, and the first kept message only moves forward
+  if (fixedMin > budget) {
+    const prevUser = new Int32Array(n);
+    for (let i = 0, last = -1; i < n; i++) {
+      prevUser[i] = last;
+      if (messages[i]!.role === 'user' && messages[i]!.resultIds.length === 0) last = i;
+    }
+    const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
+    const needsUser = firstNonSystem >= 0 && messages[firstNonSystem]!.role === 'user';
+    let base = systemTokens + questionFixedTokens();
+    for (let i = 0; i < n; i++) base += contribution(i);
+    let first = 0;
+    const openerTokens = (): number => {
+      while (first < n && (messages[first]!.role === 'system' || !keptFixed(first))) first++;
+      if (!needsUser || first >= n || messages[first]!.role === 'user') return 0;
+      const u = prevUser[first]!;
+      return u >= 0 && whole[u] === 0 ? opener(u).tokens : 0;
+    };
+    for (let i = 0; i < n && fixedMin > budget; i++) {
+      if (exchange[i] !== 1 || droppedExchange[i] === 1 || i >= questionAt || whole[i] === 1) continue;
+      for (const j of membersOf.get(groups[i]!) ?? []) {
+        if (j >= questionAt || droppedExchange[j] === 1) continue;
+        base -= contribution(j);
+        droppedExchange[j] = 1;
+      }
+      fixedMin = base + openerTokens();
+    }
   }
   if (fixedMin > budget) {
     // the results' placeholders as short as they go
@@ -524,7 +552,11 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
       });
       // a block (owner) with nothing left: a tool result becomes a placeholder, a text part is removed
       const owners = new Map<number, number[]>();
-      m.slots.forEach((s, k) => owners.set(s.owner, [...(owners.get(s.owner) ?? []), k]));
+      m.slots.forEach((s, k) => {
+        const list = owners.get(s.owner);
+        if (list === undefined) owners.set(s.owner, [k]);
+        else list.push(k);
+      });
       let placeholders = 0;
       for (const ks of owners.values()) {
         if (ks.some((k) => texts[k] !== null)) continue;
