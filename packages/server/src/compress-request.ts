@@ -60,7 +60,7 @@ function keepPattern(pattern: string, index: number, policy: RegexKeepPolicy): R
       `keep[${index}]: this server does not accept regular expressions in keep (regexKeep: none); send a plain string.`,
     );
   }
-  const unsafe = policy === 'safe' ? unsafeRegexReason(source) : undefined;
+  const unsafe = policy === 'safe' ? unsafeRegexReason(source, flags) : undefined;
   if (unsafe !== undefined) {
     throw new CtxpressError(
       'INVALID_OPTION',
