@@ -20,6 +20,7 @@ import {
   withTimeLimit,
   type ErrorStyle,
 } from './http.js';
+import { hostAllowed, isJsonContentType, originListed, sameOrigin } from './guard.js';
 import { Metrics } from './metrics.js';
 import { playgroundHandler } from './playground/page.js';
 import { passthroughRequest, proxyRequest, type ChatCompressor, type ProxyContext } from './proxy.js';
@@ -92,6 +93,8 @@ function callerKey(headers: Headers): string | undefined {
 /** ctxpress's own routes: they take precedence over the passthrough, and other methods on them answer 405. */
 const OWN_ROUTES = ['/', '/healthz', '/metrics', '/v1/compress'];
 const ROUTES = [...OWN_ROUTES, '/v1/chat/completions', '/v1/responses', '/v1/messages'];
+/** Routes whose body is JSON: only `application/json` is accepted (a cross-site form or `text/plain` POST is refused). */
+const JSON_ROUTES = ['/v1/compress', '/v1/chat/completions', '/v1/responses', '/v1/messages'];
 
 /**
  * The error shape a request gets: ctxpress's own on its routes, Anthropic's on `/v1/messages…`, `/v1/complete` and any
@@ -207,6 +210,49 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     options.log?.({ method: c.req.method, route, status: c.res.status, ms: Math.round(ms * 10) / 10, ...(proxy === undefined ? {} : { proxy }) });
   });
 
+  // Host and Origin (docs: README "Security"): DNS rebinding and cross-site pages must not reach the routes.
+  app.use('*', async (c, next) => {
+    const headers = c.req.raw.headers;
+    const style = errorStyleOf(c.req.path, headers);
+    const host = headers.get('host') ?? new URL(c.req.url).host;
+    if (!hostAllowed(host, resolved.host, resolved.allowedHosts)) {
+      return errorResponse(
+        403,
+        'HOST_NOT_ALLOWED',
+        `this service does not answer for host ${JSON.stringify(host.slice(0, 100))} (add it to allowedHosts / --allowed-host / CTXPRESS_ALLOWED_HOSTS).`,
+        {},
+        style,
+      );
+    }
+    const origin = headers.get('origin');
+    if (origin === null || sameOrigin(origin, host)) return next();
+    if (!originListed(origin, resolved.allowedOrigins)) {
+      return errorResponse(
+        403,
+        'ORIGIN_NOT_ALLOWED',
+        `requests from web pages of ${JSON.stringify(origin.slice(0, 100))} are not allowed (add it to allowedOrigins / --allowed-origin / CTXPRESS_ALLOWED_ORIGINS).`,
+        {},
+        style,
+      );
+    }
+    // an allowed cross-origin page: CORS (preflight answered here, before the API key check: browsers send no key with it)
+    const cors: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'origin' };
+    if (c.req.method === 'OPTIONS' && headers.has('access-control-request-method')) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          ...cors,
+          'access-control-allow-methods': 'GET, HEAD, POST, OPTIONS',
+          'access-control-allow-headers': headers.get('access-control-request-headers') ?? 'authorization, content-type, x-api-key',
+          'access-control-max-age': '600',
+        },
+      });
+    }
+    await next();
+    for (const [name, value] of Object.entries(cors)) c.res.headers.set(name, value);
+    c.res.headers.set('access-control-expose-headers', 'x-ctxpress-status, x-ctxpress-reason, x-ctxpress-error, x-ctxpress-tokens-before, x-ctxpress-tokens-after');
+  });
+
   // API keys: every route but /healthz, /metrics and the playground page (GET/HEAD /; it sends the key it is given).
   app.use('*', async (c, next) => {
     const page = c.req.path === '/' && (c.req.method === 'GET' || c.req.method === 'HEAD');
@@ -223,6 +269,18 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
       );
     }
     return next();
+  });
+
+  // JSON routes take JSON only: what the OpenAI and Anthropic SDKs send (`application/json`), the playground too.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'POST' || !JSON_ROUTES.includes(c.req.path) || isJsonContentType(c.req.raw.headers.get('content-type'))) return next();
+    return errorResponse(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${c.req.path} accepts only content-type: application/json.`,
+      {},
+      errorStyleOf(c.req.path, c.req.raw.headers),
+    );
   });
 
   app.get('/', playgroundHandler({ apiKeyRequired: keyDigests.length > 0 }));
@@ -263,6 +321,6 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
       ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}.`)
       : errorResponse(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}.`, {}, errorStyleOf(c.req.path, c.req.raw.headers)),
   );
-  app.onError((error, c) => responseForError(error, errorStyleOf(c.req.path, c.req.raw.headers)));
+  app.onError((error, c) => responseForError(error, errorStyleOf(c.req.path, c.req.raw.headers), c.req.raw.signal.aborted));
   return app;
 }

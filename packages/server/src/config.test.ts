@@ -29,6 +29,8 @@ describe('configuration', () => {
         CTXPRESS_TIMEOUT_MS: '2500',
         CTXPRESS_MAX_BODY_BYTES: '1048576',
         CTXPRESS_REGEX_KEEP: 'none',
+        CTXPRESS_ALLOWED_ORIGINS: 'https://app.example.com/, http://localhost:3000',
+        CTXPRESS_ALLOWED_HOSTS: 'ctxpress, .internal.example',
         UNRELATED: 'x',
       },
     });
@@ -44,7 +46,16 @@ describe('configuration', () => {
       maxBodyBytes: 1048576,
       workers: DEFAULT_CONFIG.workers,
       regexKeep: 'none',
+      allowedOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      allowedHosts: ['ctxpress', '.internal.example'],
     });
+  });
+
+  it('rejects malformed allowedOrigins and allowedHosts, naming where they came from', async () => {
+    await expect(loadConfig({ env: { CTXPRESS_ALLOWED_ORIGINS: 'not a url' } })).rejects.toThrow(/CTXPRESS_ALLOWED_ORIGINS.*not valid/);
+    await expect(loadConfig({ flags: { allowedOrigins: ['https://x.example/path'] } })).rejects.toThrow(/allowedOrigins.*not valid/);
+    await expect(loadConfig({ flags: { allowedHosts: ['a b'] } })).rejects.toThrow(/allowedHosts.*not valid/);
+    expect(resolveConfig({ allowedOrigins: ['*'], allowedHosts: ['*'] })).toMatchObject({ allowedOrigins: ['*'], allowedHosts: ['*'] });
   });
 
   it('layers file < environment < flags, and a higher layer’s budget replaces a lower one’s', async () => {

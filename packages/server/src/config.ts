@@ -58,6 +58,16 @@ export interface ServerConfig {
   readonly workers: number;
   /** Regular expressions in `keep` of `/v1/compress` (default `safe`; see docs/decisions/0013). */
   readonly regexKeep: RegexKeepPolicy;
+  /**
+   * Origins (`scheme://host[:port]`) whose web pages may call the service (CORS). A request with any other `Origin`
+   * header is refused (403 ORIGIN_NOT_ALLOWED), except the service's own (the playground). `*` allows every origin.
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Host names (in the `Host` header) the service answers besides `localhost`, IP literals and the configured `host`
+   * (403 HOST_NOT_ALLOWED otherwise: DNS rebinding). `.example.com` allows the subdomains too; `*` allows every host.
+   */
+  readonly allowedHosts: readonly string[];
 }
 
 export const DEFAULT_CONFIG = {
@@ -69,6 +79,8 @@ export const DEFAULT_CONFIG = {
   maxBodyBytes: 10 * 1024 * 1024,
   workers: availableParallelism(),
   regexKeep: 'safe' as RegexKeepPolicy,
+  allowedOrigins: [] as readonly string[],
+  allowedHosts: [] as readonly string[],
 } as const;
 
 /** A configuration value that is missing or malformed; the message says which one and where it came from. */
@@ -98,6 +110,8 @@ export interface RawConfig {
   readonly cacheMaxBytes?: unknown;
   readonly workers?: unknown;
   readonly regexKeep?: unknown;
+  readonly allowedOrigins?: unknown;
+  readonly allowedHosts?: unknown;
 }
 
 const KNOWN_KEYS = new Set([
@@ -121,6 +135,8 @@ const KNOWN_KEYS = new Set([
   'cacheMaxBytes',
   'workers',
   'regexKeep',
+  'allowedOrigins',
+  'allowedHosts',
 ]);
 
 const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
@@ -142,6 +158,8 @@ const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   CTXPRESS_CACHE_MAX_BYTES: 'cacheMaxBytes',
   CTXPRESS_WORKERS: 'workers',
   CTXPRESS_REGEX_KEEP: 'regexKeep',
+  CTXPRESS_ALLOWED_ORIGINS: 'allowedOrigins',
+  CTXPRESS_ALLOWED_HOSTS: 'allowedHosts',
 };
 
 /** The `CTXPRESS_*` variables that are set (empty strings count as unset). */
@@ -320,10 +338,46 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     throw new ConfigError(`${where('regexKeep', 'CTXPRESS_REGEX_KEEP')}: expected safe, any or none, got ${show(regexKeepValue)}.`);
   }
 
+  const list = (key: string, envName: string, check: (item: string) => string | undefined): readonly string[] => {
+    const entry = get(key);
+    if (entry === undefined) return [];
+    const value = entry.value;
+    const items =
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')
+        : value;
+    if (!Array.isArray(items) || !items.every((item) => typeof item === 'string' && item.trim() !== '')) {
+      throw new ConfigError(`${where(key, envName)}: expected a list of non-empty strings (comma-separated in the environment).`);
+    }
+    return items.map((item: string) => {
+      const normalised = check(item.trim());
+      if (normalised === undefined) throw new ConfigError(`${where(key, envName)}: ${show(item)} is not valid.`);
+      return normalised;
+    });
+  };
+  const allowedOrigins = list('allowedOrigins', 'CTXPRESS_ALLOWED_ORIGINS', (item) => {
+    if (item === '*') return item;
+    try {
+      const url = new URL(item);
+      if (url.origin === 'null' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') return undefined;
+      return url.origin;
+    } catch {
+      return undefined;
+    }
+  });
+  const allowedHosts = list('allowedHosts', 'CTXPRESS_ALLOWED_HOSTS', (item) =>
+    /^(?:\*|\.?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i.test(item) ? item.toLowerCase().replace(/\.$/, '') : undefined,
+  );
+
   return {
     port,
     host,
     apiKeys,
+    allowedOrigins,
+    allowedHosts,
     workers,
     regexKeep: regexKeepValue,
     failMode: failModeValue,

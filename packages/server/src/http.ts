@@ -15,7 +15,21 @@ export type ServiceErrorCode =
   | 'COMPRESSION_FAILED'
   | 'UPSTREAM_NOT_CONFIGURED'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'HOST_NOT_ALLOWED'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'CLIENT_CLOSED'
   | 'INTERNAL';
+
+/**
+ * The status of a request whose client went away before the service could answer (nginx's 499): logged and counted as
+ * such, never as a server error. The client never sees it.
+ */
+export const CLIENT_CLOSED_STATUS = 499;
+
+export function clientClosedError(): HttpError {
+  return new HttpError(CLIENT_CLOSED_STATUS, 'CLIENT_CLOSED', 'the client closed the request before it was read.');
+}
 
 /** An error the service answers with a status and `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -73,9 +87,10 @@ export function errorResponse(status: number, code: string, message: string, hea
 }
 
 /** The response for any thrown value: HttpError as is, CtxpressError as 400 (500 for a missing dependency), anything else 500. */
-export function responseForError(error: unknown, style: ErrorStyle = 'ctxpress'): Response {
+export function responseForError(error: unknown, style: ErrorStyle = 'ctxpress', aborted = false): Response {
   if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, {}, style);
   if (isCtxpressError(error)) return errorResponse(error.code === 'DEPENDENCY_MISSING' ? 500 : 400, error.code, error.message, {}, style);
+  if (aborted) return errorResponse(CLIENT_CLOSED_STATUS, 'CLIENT_CLOSED', 'the client closed the request.', {}, style);
   return errorResponse(500, 'INTERNAL', 'internal error', {}, style);
 }
 
@@ -92,7 +107,14 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   let size = 0;
   const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // the stream fails only when the client aborts the upload (or the connection breaks)
+      throw clientClosedError();
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

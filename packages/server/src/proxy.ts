@@ -9,7 +9,7 @@
 import type { ChatCompressionResult } from '@ctxpress/core';
 import { CtxpressError } from '@ctxpress/core';
 import { budgetOf, type BudgetSpec, type ServerConfig } from './config.js';
-import { errorResponse, failureReason, HttpError, readBody, withTimeLimit, type ErrorStyle } from './http.js';
+import { clientClosedError, errorResponse, failureReason, HttpError, readBody, withTimeLimit, type ErrorStyle } from './http.js';
 import { editJsonObject, topLevelMembers } from './json-splice.js';
 import type { Metrics } from './metrics.js';
 
@@ -354,6 +354,7 @@ async function forward(request: Request, base: string, init: RequestInit, extra:
   try {
     upstream = await fetch(upstreamUrl(base, new URL(request.url)), { ...init, signal: request.signal, redirect: 'manual' });
   } catch (error) {
+    if (request.signal.aborted) throw clientClosedError();
     const cause = (error as { cause?: { code?: unknown } }).cause;
     const detail = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'error';
     return errorResponse(502, 'UPSTREAM_UNAVAILABLE', `the upstream could not be reached (${detail}).`, extra, style);
