@@ -49,13 +49,20 @@ function unwrap(bytes: Uint8Array): Uint8Array | undefined {
  * temporary file that is renamed into place, so a reader never sees half a value; a file that is truncated, corrupt or
  * unreadable is a miss. No operation rejects: an I/O failure degrades to a miss (get) or to not caching (set).
  */
+/**
+ * Cached values are derived from prompts: only the owner may read them (files 0600, directories 0700; a directory that
+ * already exists keeps its mode, the umask can only narrow these).
+ */
+const FILE_MODE = 0o600;
+const DIRECTORY_MODE = 0o700;
+
 export function fileCacheStore(options: FileCacheStoreOptions): FileCacheStore {
   const directory = options.directory;
   const maxBytes = options.maxBytes;
   if (typeof directory !== 'string' || directory.length === 0) throw new TypeError('fileCacheStore needs { directory }');
   if (maxBytes !== undefined && !(maxBytes >= 0)) throw new RangeError(`maxBytes must be a number ≥ 0, got ${String(maxBytes)}`);
   try {
-    mkdirSync(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
   } catch {
     // unusable directory: every operation below degrades
   }
@@ -155,8 +162,8 @@ export function fileCacheStore(options: FileCacheStoreOptions): FileCacheStore {
       view.setUint32(4, value.byteLength, true);
       out.set(value, HEADER);
       try {
-        await mkdir(join(directory, name.slice(0, 2)), { recursive: true });
-        await writeFile(tmp, out);
+        await mkdir(join(directory, name.slice(0, 2)), { recursive: true, mode: DIRECTORY_MODE });
+        await writeFile(tmp, out, { mode: FILE_MODE });
         await rename(tmp, path);
       } catch {
         await unlink(tmp).catch(() => undefined);
