@@ -36,6 +36,7 @@ describe('ctxpress serve', () => {
     expect(((await health.json()) as { status: string }).status).toBe('ok');
     const compressed = await fetch(`${url}/v1/compress`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'secret words here. '.repeat(50), budget: { ratio: 4 } }),
     });
     expect(compressed.status).toBe(200);
@@ -45,6 +46,37 @@ describe('ctxpress serve', () => {
     expect(stderr()).toMatch(/POST \/v1\/compress 200/);
     expect(stderr()).not.toContain('secret');
     expect(stderr()).toContain('SIGTERM, stopping');
+  });
+
+  it('takes allowed origins and hosts from flags (repeatable or comma-separated; flags win over CTXPRESS_ALLOWED_HOSTS), and refuses other origins', async () => {
+    const { io, stderr } = makeIo({ CTXPRESS_ALLOWED_HOSTS: 'from-env.example' });
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const running = runServe(
+      { port: 0, host: '127.0.0.1', workers: 0, allowedOrigin: ['https://app.example.com,http://localhost:3000'], allowedHost: 'ctxpress' },
+      io,
+      () => stopped,
+    );
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && url === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        url = /listening on (http:\/\/\S+)/.exec(stderr())?.[1];
+      }
+      expect(stderr()).toContain('allowed origins: https://app.example.com, http://localhost:3000 · allowed hosts: localhost, IP addresses, 127.0.0.1, ctxpress');
+      const body = JSON.stringify({ text: 'some words here. '.repeat(20), budget: { ratio: 2 } });
+      const allowed = await fetch(`${url}/v1/compress`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' }, body });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+      const foreign = await fetch(`${url}/v1/compress`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body });
+      expect(foreign.status).toBe(403);
+      const plain = await fetch(`${url}/v1/compress`, { method: 'POST', body });
+      expect(plain.status).toBe(415);
+    } finally {
+      stop('SIGTERM');
+      await running;
+    }
+    expect(stderr()).toMatch(/POST \/v1\/compress 403/);
   });
 
   it('takes the default proxy policy from flags and logs what the proxy did, without content', async () => {
@@ -67,6 +99,7 @@ describe('ctxpress serve', () => {
       expect(stderr()).toContain('budget: {"tokens":3000} over 100 tokens');
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ messages: [{ role: 'user', content: 'secret words' }] }),
       });
       expect(res.headers.get('x-ctxpress-reason')).toBe('below-min-tokens');

@@ -23,6 +23,10 @@ export interface ServeFlags {
   readonly cache?: string;
   readonly workers?: number;
   readonly regexKeep?: 'safe' | 'any' | 'none';
+  /** Origins whose web pages may call the service (`--allowed-origin`, repeatable or comma-separated). */
+  readonly allowedOrigin?: readonly string[] | string;
+  /** Host names the service answers besides localhost, IP literals and `--host` (`--allowed-host`). */
+  readonly allowedHost?: readonly string[] | string;
   readonly quiet?: boolean;
 }
 
@@ -31,6 +35,11 @@ function proxyNote(proxy: AccessLogEntry['proxy']): string {
   if (proxy === undefined) return '';
   const tokens = proxy.tokensBefore === undefined ? '' : ` ${proxy.tokensBefore}→${proxy.tokensAfter ?? '?'} tokens`;
   return ` · ${proxy.status}${proxy.reason === undefined ? '' : ` ${proxy.reason}`}${tokens}`;
+}
+
+/** A repeatable or comma-separated flag as a list. */
+function listFlag(value: readonly string[] | string): string[] {
+  return (typeof value === 'string' ? [value] : [...value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
 }
 
 /** Resolves with the signal's name when the process is asked to stop. */
@@ -72,6 +81,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
     ...(flags.cache === undefined ? {} : { cache: flags.cache }),
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
     ...(flags.regexKeep === undefined ? {} : { regexKeep: flags.regexKeep }),
+    ...(flags.allowedOrigin === undefined ? {} : { allowedOrigins: listFlag(flags.allowedOrigin) }),
+    ...(flags.allowedHost === undefined ? {} : { allowedHosts: listFlag(flags.allowedHost) }),
   };
   let config;
   try {
@@ -94,7 +105,8 @@ export async function runServe(flags: ServeFlags, io: CliIo, waitForStop: WaitFo
     `ctxpress serve: listening on ${running.url}\n` +
       `  playground: ${running.url}/ · API: ${running.url}/v1/compress · OpenAI-compatible proxy: ${running.url}/v1 · metrics: ${running.url}/metrics\n` +
       `  upstream: ${config.upstream ?? 'none (proxy routes answer 503)'} · budget: ${budget} · fail mode: ${config.failMode}` +
-      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache === undefined ? 'off' : config.cache.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')} · workers: ${config.workers}\n`,
+      ` · api keys: ${config.apiKeys.length === 0 ? 'off' : config.apiKeys.length} · cache: ${config.cache === undefined ? 'off' : config.cache.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')} · workers: ${config.workers}\n` +
+      `  allowed origins: ${config.allowedOrigins.length === 0 ? 'this service only' : config.allowedOrigins.join(', ')} · allowed hosts: localhost, IP addresses, ${config.host}${config.allowedHosts.length === 0 ? '' : `, ${config.allowedHosts.join(', ')}`}\n`,
   );
   const signal = await waitForStop();
   io.stderr.write(`ctxpress serve: ${signal}, stopping\n`);
