@@ -225,7 +225,17 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
       );
     }
     const origin = headers.get('origin');
-    if (origin === null || sameOrigin(origin, host)) return next();
+    if (origin === null) {
+      // no Origin: not a browser, or a browser's no-cors request (`<img src>`, `<script src>`, a link). Browsers mark
+      // those from other sites with Sec-Fetch-Site; only a navigation to the playground page is let through.
+      const site = headers.get('sec-fetch-site');
+      const navigation = headers.get('sec-fetch-mode') === 'navigate' && c.req.path === '/' && (c.req.method === 'GET' || c.req.method === 'HEAD');
+      if ((site === 'cross-site' || site === 'same-site') && !navigation) {
+        return errorResponse(403, 'ORIGIN_NOT_ALLOWED', 'requests from other sites without an Origin header are not allowed.', {}, style);
+      }
+      return next();
+    }
+    if (sameOrigin(origin, host)) return next();
     if (!originListed(origin, resolved.allowedOrigins)) {
       return errorResponse(
         403,

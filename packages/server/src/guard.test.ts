@@ -103,6 +103,20 @@ describe('a web page cannot drive the service (issue 9 item 7)', () => {
     expect(received).toEqual([]);
   });
 
+  it('refuses no-cors requests from other sites (an <img src> has no Origin but Sec-Fetch-Site), but not a link to the playground', async () => {
+    const a = app();
+    const image = await a.request('http://127.0.0.1:8787/v1/models', { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' } });
+    expect(image.status).toBe(403);
+    expect(await code(image)).toBe('ORIGIN_NOT_ALLOWED');
+    const sameSite = await a.request('http://127.0.0.1:8787/v1/models', { headers: { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' } });
+    expect(sameSite.status).toBe(403);
+    expect(received).toEqual([]);
+    const link = await a.request('http://127.0.0.1:8787/', { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
+    expect(link.status).toBe(200);
+    const typed = await a.request('http://127.0.0.1:8787/v1/models', { headers: { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' } });
+    expect(typed.status).toBe(200);
+  });
+
   it('takes only application/json on the JSON routes (415 otherwise, charset allowed)', async () => {
     const a = app();
     for (const path of ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/compress']) {
