@@ -86,7 +86,7 @@ describe('compress() invariants (property tests)', () => {
     );
   });
 
-  it('never cuts a unit without pruning: every kept span starts and ends on unit boundaries', () => {
+  it('never cuts a unit without pruning (except one unit cut to fit when nothing fits whole): kept spans start and end on unit boundaries', () => {
     fc.assert(
       fc.property(input, budget, query, (inp, b, q) => {
         const result = tryCompress(inp, { budget: b, tokenizer, ...(q === undefined ? {} : { query: q }) });
@@ -97,7 +97,9 @@ describe('compress() invariants (property tests)', () => {
           const src = sources.find((s) => s.id === span.sourceId)!;
           const units = seg.units.filter((u) => u.source === src.index);
           expect(units.some((u) => u.start === span.start)).toBe(true);
-          expect(units.some((u) => u.end === span.end)).toBe(true);
+          // the one exception: nothing fitted whole, so the most valuable unit was cut to the budget (≥ 50 tokens)
+          const cutToFit = result.kept.length === 1 && result.tokens.budget >= 50 && units.some((u) => u.start === span.start && u.end > span.end);
+          expect(cutToFit || units.some((u) => u.end === span.end)).toBe(true);
         }
       }),
       { numRuns: 1500 },

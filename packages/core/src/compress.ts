@@ -1,4 +1,5 @@
 import { exactCount } from './exact-count.js';
+import { graphemeBoundaryAtOrBefore } from './text/graphemes.js';
 import type { CompressOptions, Pipeline } from './options.js';
 import type {
   Budget,
@@ -333,7 +334,9 @@ export function prepareCompression(
       }
     }
     t = now();
-    const final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
+    let final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
+    // nothing fitted whole (one huge fence, an unbroken run): keep the most valuable unit cut to the budget
+    if (final.rendered.kept.length === 0 && budget >= MIN_CUT_BUDGET) final = cutToFit(final, budget, segmentation, combined, renderOptions, tokenizer);
     const { selection, trimmed } = final;
     const keep = selection.keep;
     const rendered = final.rendered;
@@ -425,6 +428,9 @@ function fitToBudget(
   }
   const removable: number[] = [];
   for (let u = 0; u < n; u++) if (keep[u] === 1 && pinned[u] === 0) removable.push(u);
+  // a long unit counted 0 tokens (a range count placed its tokens in the unit before: a cut inside a pre-token) still
+  // costs its own count; short ones ("matter.Notes") keep their range count, as they always have
+  const cost = (u: number): number => context.tokens[u]! || (context.texts[u]!.length > 64 ? tokenizer.count(context.texts[u]!) : 0);
   const value = (u: number): number => (Number.isNaN(gains[u]!) ? combined[u]! : gains[u]!);
   removable.sort((a, b) => value(a) - value(b) || b - a);
   let { rendered, compressed } = attempt;
@@ -440,7 +446,7 @@ function fitToBudget(
         keep[u] = 0;
         trimmed[u] = 1;
         pieces?.delete(u);
-        overflow -= context.tokens[u]!;
+        overflow -= cost(u);
         removed++;
       }
     }
@@ -454,6 +460,106 @@ function fitToBudget(
     compressed = exactCount(tokenizer, rendered.text);
   }
   return { selection: attempt.selection, pieces, rendered, compressed, trimmed };
+}
+
+/** Below this budget an empty result stays empty rather than holding a cut unit. */
+const MIN_CUT_BUDGET = 50;
+
+/**
+ * The end of the longest prefix of `text[start, end)` whose count is at most `room` tokens, on a grapheme boundary,
+ * preferably at a line end, else at white space, when one is in the prefix's second half; `start` when none fits.
+ */
+function prefixEnd(text: string, start: number, end: number, room: number, tokenizer: Tokenizer): number {
+  let lo = start;
+  let hi = Math.min(end, start + room * 64);
+  while (lo < hi) {
+    const mid = lo + Math.ceil((hi - lo) / 2);
+    if (tokenizer.count(text.slice(start, mid)) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  let cut = graphemeBoundaryAtOrBefore(text, start, lo);
+  if (cut < end) {
+    const half = start + ((cut - start) >> 1);
+    const line = text.lastIndexOf('\n', cut - 1);
+    if (line > half) cut = line;
+    else {
+      for (let i = cut - 1; i > half; i--) {
+        const ch = text.charCodeAt(i);
+        if (ch === 32 || ch === 9 || ch === 13) {
+          cut = i;
+          break;
+        }
+      }
+    }
+  }
+  while (cut > start && /\s/.test(text[cut - 1]!)) cut--;
+  return cut;
+}
+
+/**
+ * Unit trimming for an empty result: the most valuable unit, cut to its longest prefix that fits the budget (a long
+ * fence or an unbroken run is split only here, when it must be). The cut unit is rendered as a piece of itself.
+ */
+function cutToFit(
+  attempt: Attempt,
+  budget: number,
+  segmentation: Segmentation,
+  combined: Float64Array,
+  renderOptions: { separator: string; documentSeparator: string },
+  tokenizer: Tokenizer,
+): Attempt {
+  const units = segmentation.units;
+  let best = -1;
+  for (let u = 0; u < units.length; u++) if (best === -1 || combined[u]! > combined[best]!) best = u;
+  if (best === -1) return attempt;
+  const unit = units[best]!;
+  const text = segmentation.sources[unit.source]!.text;
+  let room = budget;
+  for (let tries = 0; tries < 8 && room > 0; tries++) {
+    const cut = prefixEnd(text, unit.start, unit.end, room, tokenizer);
+    if (cut <= unit.start) return attempt;
+    const keep = attempt.selection.keep;
+    keep.fill(0);
+    keep[best] = 1;
+    const pieces = new Map<number, ReadonlyArray<readonly [number, number]>>();
+    if (cut < unit.end) pieces.set(best, [[unit.start, cut]]);
+    const rendered = renderSelection(segmentation, keep, renderOptions, pieces);
+    const compressed = exactCount(tokenizer, rendered.text);
+    if (compressed <= budget) {
+      attempt.trimmed[best] = 1; // explain: 'trimmed'
+      const dropped = cut < unit.end ? withCutTail(rendered.dropped, segmentation, best, cut) : rendered.dropped;
+      return { selection: attempt.selection, pieces, rendered: { ...rendered, dropped }, compressed, trimmed: attempt.trimmed };
+    }
+    keep[best] = 0;
+    room -= Math.max(1, compressed - budget);
+  }
+  return attempt;
+}
+
+/** `dropped` plus the tail `[cut, end)` of cut unit `u`, merged with the dropped unit that follows it. */
+function withCutTail(dropped: readonly Span[], segmentation: Segmentation, u: number, cut: number): Span[] {
+  const unit = segmentation.units[u]!;
+  const id = segmentation.sources[unit.source]!.id;
+  const next = segmentation.units[u + 1];
+  const order = new Map(segmentation.sources.map((s, i) => [s.id, i]));
+  const rank = (d: Span): number => order.get(d.sourceId) ?? 0;
+  const all = [...dropped, { sourceId: id, start: cut, end: unit.end }].sort((x, y) => rank(x) - rank(y) || x.start - y.start);
+  const out: Span[] = [];
+  for (const span of all) {
+    const prev = out[out.length - 1];
+    if (
+      prev !== undefined &&
+      prev.sourceId === id &&
+      span.sourceId === id &&
+      prev.start === cut &&
+      next !== undefined &&
+      next.source === unit.source &&
+      span.start === next.start
+    ) {
+      out[out.length - 1] = { sourceId: id, start: cut, end: span.end };
+    } else out.push(span);
+  }
+  return out;
 }
 
 /** Per-source counting (`PrepareOptions.countSourcesApart`), each source's counts read from or written to the cache. */

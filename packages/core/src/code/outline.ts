@@ -115,25 +115,45 @@ export function outlineLeaves(text: string, outline: CodeOutline): OutlineLeaf[]
     while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
     if (e > s) leaves.push({ item, role, start: s, end: e });
   };
-  const walk = (list: readonly number[], from: number, to: number, owner: number): void => {
-    let pos = from;
-    for (const c of list) {
-      const it = outline.items[c]!;
-      if (it.start > pos) push(owner, 'gap', pos, it.start);
-      const kids = children[c]!;
-      if (kids.length === 0) push(c, 'whole', it.start, it.end);
-      else {
-        const first = outline.items[kids[0]!]!.start;
-        const last = outline.items[kids[kids.length - 1]!]!.end;
-        push(c, 'header', it.start, first);
-        walk(kids, first, last, c);
-        push(c, 'tail', last, it.end);
+  // depth-first over the item tree with an explicit stack (a deeply nested input cannot exhaust the call stack)
+  interface Frame {
+    readonly list: readonly number[];
+    k: number;
+    pos: number;
+    readonly to: number;
+    readonly owner: number;
+  }
+  const stack: Frame[] = [{ list: children[outline.items.length]!, k: 0, pos: 0, to: text.length, owner: -1 }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.k === f.list.length) {
+      if (f.to > f.pos) push(f.owner, 'gap', f.pos, f.to);
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent !== undefined) {
+        const c = parent.list[parent.k]!;
+        const it = outline.items[c]!;
+        push(c, 'tail', f.to, it.end);
+        parent.pos = Math.max(parent.pos, it.end);
+        parent.k++;
       }
-      pos = Math.max(pos, it.end);
+      continue;
     }
-    if (to > pos) push(owner, 'gap', pos, to);
-  };
-  walk(children[outline.items.length]!, 0, text.length, -1);
+    const c = f.list[f.k]!;
+    const it = outline.items[c]!;
+    if (it.start > f.pos) push(f.owner, 'gap', f.pos, it.start);
+    const kids = children[c]!;
+    if (kids.length === 0) {
+      push(c, 'whole', it.start, it.end);
+      f.pos = Math.max(f.pos, it.end);
+      f.k++;
+    } else {
+      const first = outline.items[kids[0]!]!.start;
+      const last = outline.items[kids[kids.length - 1]!]!.end;
+      push(c, 'header', it.start, first);
+      stack.push({ list: kids, k: 0, pos: first, to: last, owner: c });
+    }
+  }
   return leaves;
 }
 

@@ -166,6 +166,7 @@ export function jsonErrorOffset(text: string): number {
     i++;
   };
   const value = (depth: number): void => {
+    if (depth > MAX_JSON_DEPTH) throw 'deep'; // JSON.parse's own message then says what is wrong
     ws();
     const c = text[i];
     if (c === '{') {
@@ -255,8 +256,33 @@ interface Leaf {
   readonly path: string;
 }
 
+/**
+ * Deepest nesting accepted. Checked without recursion before any recursive walk, so the walks below (and
+ * JSON.stringify) stay far from the stack limit whatever the caller's own depth.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Throws `INVALID_INPUT` when arrays or objects nest deeper than `MAX_JSON_DEPTH` (an explicit stack, no recursion). */
+function checkDepth(value: unknown): void {
+  const stack: unknown[] = [value];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    const d = depths.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= MAX_JSON_DEPTH) throw new CtxpressError('INVALID_INPUT', `compressJson: the value is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        stack.push(child);
+        depths.push(d + 1);
+      }
+    }
+  }
+}
+
 function build(value: unknown, pathKeys: string[], path: string, leaves: Leaf[], keep: readonly RegExp[], depth: number): Node {
-  if (depth > 2000) throw new CtxpressError('INVALID_INPUT', 'compressJson: the value is nested more than 2000 levels deep.');
+  if (depth > MAX_JSON_DEPTH) throw new CtxpressError('INVALID_INPUT', `compressJson: the value is nested more than ${MAX_JSON_DEPTH} levels deep.`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') {
     const node: ScalarNode = { kind: 'scalar', value: typeof value === 'number' && !Number.isFinite(value) ? null : value, score: 0, pinned: false };
     const text = value === null ? '' : String(value);
@@ -265,7 +291,8 @@ function build(value: unknown, pathKeys: string[], path: string, leaves: Leaf[],
     return node;
   }
   if (Array.isArray(value)) {
-    const items = value.map((v: unknown) => build(v, pathKeys, `${path}[]`, leaves, keep, depth + 1));
+    const items: Node[] = [];
+    for (const v of value as unknown[]) items.push(build(v, pathKeys, `${path}[]`, leaves, keep, depth + 1));
     return { kind: 'array', items, score: 0, pinned: false };
   }
   if (typeof value === 'object') {
@@ -510,6 +537,7 @@ export function compressJson(input: string | unknown, options: JsonCompressionOp
       throw new CtxpressError('INVALID_INPUT', `compressJson: the value cannot be serialised as JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
+  checkDepth(value);
   const original = tokenizer.count(originalText);
   const budget = resolveBudget(options.budget, original);
   const stringify = (v: unknown): string => (indent === 0 ? JSON.stringify(v) : JSON.stringify(v, null, indent));

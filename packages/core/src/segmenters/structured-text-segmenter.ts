@@ -44,6 +44,8 @@ function isSpaceCode(c: number): boolean {
 
 /** Lines of text[start, end) as [start, end) pairs without the newline (and without a trailing \r). */
 function lineRanges(text: string, start: number, end: number): Array<[number, number]> {
+  // a lone CR (old Mac line ends) breaks lines too; without one, the fast path below
+  if (LONE_CR.test(text)) return lineRangesAnyBreak(text, start, end);
   const lines: Array<[number, number]> = [];
   let s = start;
   while (s <= end) {
@@ -56,6 +58,64 @@ function lineRanges(text: string, start: number, end: number): Array<[number, nu
     s = e + 1;
   }
   return lines;
+}
+
+const LONE_CR = /\r(?!\n)/;
+
+/** `lineRanges` where LF, CRLF and a lone CR all end a line. */
+function lineRangesAnyBreak(text: string, start: number, end: number): Array<[number, number]> {
+  const lines: Array<[number, number]> = [];
+  let s = start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 13) continue;
+    lines.push([s, i]);
+    if (c === 13 && i + 1 < end && text.charCodeAt(i + 1) === 10) i++;
+    s = i + 1;
+  }
+  lines.push([s, end]);
+  return lines;
+}
+
+const WORDISH = /[\p{L}\p{M}]/u;
+const NUMBER = /\p{N}/u;
+/** Character class of the code point at `i` for token-boundary cuts: 1 letter or mark, 2 number, 3 white space, 4 other. */
+function cutClass(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 128) {
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) return 1;
+    if (c >= 48 && c <= 57) return 2;
+    return c === 32 || (c >= 9 && c <= 13) ? 3 : 4;
+  }
+  if (isSpaceCode(c) || c === 0x3000 || c === 0x2028 || c === 0x2029) return 3;
+  const ch = String.fromCodePoint(text.codePointAt(i)!);
+  return WORDISH.test(ch) ? 1 : NUMBER.test(ch) ? 2 : 4;
+}
+
+/** Characters that join the grapheme before them although they are not marks (ZWJ/ZWNJ, emoji modifiers, tags). */
+function extendsGrapheme(text: string, i: number): boolean {
+  const c = text.codePointAt(i)!;
+  return c === 0x200d || c === 0x200c || (c >= 0x1f3fb && c <= 0x1f3ff) || (c >= 0xe0020 && c <= 0xe007f);
+}
+
+/**
+ * True when `p` (inside an unbroken run) is a boundary of the BPE pre-tokenizers (GPT-style split regexes): after a
+ * letter or number run and before a different class, or after other symbols and before a number. A cut there never
+ * splits a pre-token, so a one-pass range count (a token placed by its first non-space character) gives each side its
+ * true count; it never falls inside a surrogate pair or before a grapheme extender either.
+ */
+function isTokenBoundary(text: string, p: number): boolean {
+  const c = text.charCodeAt(p);
+  if (c >= 0xdc00 && c <= 0xdfff) return false;
+  if (c === 39 || c === 0x2019) return false; // contractions ('s, 'll) stay with their word
+  let q = p - 1;
+  if (q > 0 && text.charCodeAt(q) >= 0xdc00 && text.charCodeAt(q) <= 0xdfff) q--;
+  const before = cutClass(text, q);
+  const after = cutClass(text, p);
+  if (before === after || before === 3 || after === 3) return false;
+  if (extendsGrapheme(text, p)) return false;
+  // letters after other symbols belong to them ("-word", ".To"): not a boundary
+  return !(before === 4 && after === 1);
 }
 
 function isBlank(text: string, s: number, e: number): boolean {
@@ -130,7 +190,18 @@ export function structuredTextSegmenter(options: StructuredTextSegmenterOptions 
             }
           }
         }
-        if (cut === -1) cut = from + maxSentence;
+        if (cut === -1) {
+          // an unbroken run: cut where a pre-token ends (never inside one, so every piece is counted right), last in
+          // the window, else the first one after it; with none, the rest of the run stays one unit (cut when it must be)
+          for (let i = from + maxSentence; i > from + (maxSentence >> 2); i--) {
+            if (isTokenBoundary(text, i)) {
+              cut = i;
+              break;
+            }
+          }
+          for (let i = from + maxSentence + 1; cut === -1 && i < se; i++) if (isTokenBoundary(text, i)) cut = i;
+          if (cut === -1) break;
+        }
         const [ts, te] = trimRange(text, from, cut);
         if (te > ts) addUnit(b, source, section, block, ts, te, 'sentence', position.n++, anchor);
         from = cut;
