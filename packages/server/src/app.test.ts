@@ -156,6 +156,22 @@ describe('POST /v1/compress', () => {
     expect(accepted.status).toBe(200);
   });
 
+  it('with workers: 0, a request with a regular expression still runs in a worker, so the time limit stops a catastrophic one', async () => {
+    const app = createApp({ regexKeep: 'any', workers: 0, timeoutMs: 500 });
+    try {
+      const text = `First sentence here. ${'a'.repeat(40)}! Another sentence follows it.`;
+      const t = performance.now();
+      const res = await app.request('/v1/compress', post({ text, budget: { tokens: 6 }, keep: ['/(a+)+$/'] }));
+      expect(res.status).toBe(504);
+      expect(performance.now() - t).toBeLessThan(5000);
+      const after = await app.request('/v1/compress', post({ text: 'Order ID-42 shipped. The weather was fine.', budget: { tokens: 6 }, keep: ['/ID-\\d+/'] }));
+      expect(after.status).toBe(200);
+      expect(((await after.json()) as { text: string }).text).toContain('ID-42');
+    } finally {
+      await closeApp(app);
+    }
+  });
+
   it('answers 404 for unknown routes and 405 for wrong methods', async () => {
     const missing = await app.request('/v2/compress', post({}));
     expect(missing.status).toBe(404);

@@ -90,6 +90,12 @@ function callerKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() || undefined;
 }
 
+/** Does a /v1/compress body have a regular expression (`"/re/flags"`) in `keep`? */
+function hasRegexKeep(body: unknown): boolean {
+  const keep = typeof body === 'object' && body !== null ? (body as { keep?: unknown }).keep : undefined;
+  return Array.isArray(keep) && keep.some((pattern) => typeof pattern === 'string' && pattern.startsWith('/') && pattern.lastIndexOf('/') >= 2);
+}
+
 /** ctxpress's own routes: they take precedence over the passthrough, and other methods on them answer 405. */
 const OWN_ROUTES = ['/', '/healthz', '/metrics', '/v1/compress'];
 const ROUTES = [...OWN_ROUTES, '/v1/chat/completions', '/v1/responses', '/v1/messages'];
@@ -177,6 +183,9 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const queue = new CompressionQueue();
   // Worker threads when configured (and for chat unless a test hook replaces the compressor); else the in-thread queue.
   const pool = resolved.workers > 0 ? new CompressionWorkerPool(resolved.workers) : undefined;
+  // With workers: 0, a request with a regular expression in keep still runs in a (single, lazily started) worker: a
+  // match cannot be interrupted on the event loop, and a thread past the time limit can be terminated (ADR 0013).
+  let regexPool: CompressionWorkerPool | undefined;
   metrics.queueDepth = () => queue.depth + (pool?.depth ?? 0);
   /** Every compression goes through the queue; its time limit counts the wait. */
   const limited = <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
@@ -197,7 +206,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     starters.set(app, () => pool.start());
   }
   const closePool = closers.get(app);
-  closers.set(app, async () => void (await Promise.all([closePool?.(), redisStore?.then((store) => store.close?.())])));
+  closers.set(app, async () => void (await Promise.all([closePool?.(), regexPool?.close(), redisStore?.then((store) => store.close?.())])));
 
   // Metrics and access log around everything; the route label is the pattern, or "unmatched".
   app.use('*', async (c, next) => {
@@ -300,13 +309,14 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   app.post('/v1/compress', async (c) => {
     const body = parseJsonBody(await readBody(c.req.raw, resolved.maxBodyBytes));
     const job = planCompress(body, compressContext); // a bad request is a 400 here, before any worker
+    const workers = pool ?? (hasRegexKeep(body) && resolved.regexKeep !== 'none' ? (regexPool ??= new CompressionWorkerPool(1)) : undefined);
     const inWorker = async (): Promise<AnyResult> => {
-      const reply = await pool!.run({ kind: 'compress', body, regexKeep: resolved.regexKeep, ...workerCache }, performance.now() + resolved.timeoutMs);
+      const reply = await workers!.run({ kind: 'compress', body, regexKeep: resolved.regexKeep, ...workerCache }, performance.now() + resolved.timeoutMs);
       countCache(reply);
       return reply.value as AnyResult;
     };
     try {
-      const { value: result } = pool === undefined ? await limited(job.run) : await withTimeLimit(inWorker, resolved.timeoutMs);
+      const { value: result } = workers === undefined ? await limited(job.run) : await withTimeLimit(inWorker, resolved.timeoutMs);
       metrics.compressed('/v1/compress', result.tokens.original, result.tokens.compressed);
       return c.json(result);
     } catch (error) {
