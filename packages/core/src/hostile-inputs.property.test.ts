@@ -12,6 +12,8 @@ import { createSources } from './sources.js';
 import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
 import { CtxpressError } from './errors.js';
 import { wordTokenizer } from './testing/index.js';
+import { outlineLeaves } from './code/outline.js';
+import type { CodeItem } from './code/outline.js';
 import type { CompressionResult, DocumentInput, Tokenizer } from './types.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -353,5 +355,22 @@ describe('compressJson on hostile inputs (property tests, issue 9)', () => {
         expect((error as CtxpressError).code).toBe('INVALID_INPUT');
       }
     }
+  });
+});
+
+describe('code outlines on hostile inputs (issue 9)', () => {
+  it('outlineLeaves walks an outline nested 30,000 deep without recursion, leaves in text order', () => {
+    const depth = 30_000;
+    const text = '{'.repeat(depth) + 'x' + '}'.repeat(depth);
+    const items: CodeItem[] = [];
+    for (let i = 0; i < depth; i++) {
+      items.push({ kind: 'block', start: i, end: text.length - i, declStart: i, name: '', bodyStart: -1, bodyEnd: -1, parent: i - 1 });
+    }
+    const leaves = outlineLeaves(text, { language: 'javascript', items, errors: 0 });
+    expect(leaves.length).toBe(2 * depth - 1);
+    let ordered = true;
+    for (let i = 1; i < leaves.length; i++) if (leaves[i]!.start < leaves[i - 1]!.end) ordered = false;
+    expect(ordered).toBe(true);
+    expect(leaves.map((l) => text.slice(l.start, l.end)).join('')).toBe(text);
   });
 });
