@@ -190,7 +190,12 @@ describe('POST /v1/compress', () => {
         controller.close();
       },
     });
-    const chunked = await small.request('/v1/compress', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await small.request('/v1/compress', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(chunked.status).toBe(413);
   });
 

@@ -42,7 +42,8 @@ describe('guard helpers', () => {
     expect(hostName('[::1]:8787')).toBe('[::1]');
     expect(hostName('Example.COM.:80')).toBe('example.com');
     expect(hostName('a:b:c')).toBeUndefined();
-    for (const host of ['127.0.0.1:8787', 'localhost:8787', '[::1]:8787', 'localhost', '10.0.0.5:8787', '[fe80::1]']) expect(hostAllowed(host, '127.0.0.1', [])).toBe(true);
+    for (const host of ['127.0.0.1:8787', 'localhost:8787', '[::1]:8787', 'localhost', '10.0.0.5:8787', '[fe80::1]'])
+      expect(hostAllowed(host, '127.0.0.1', [])).toBe(true);
     for (const host of ['attacker.example', 'attacker.example:8787', '127.0.0.1.nip.io:8787', 'localhost.attacker.example', '', '[nope]']) {
       expect(hostAllowed(host, '127.0.0.1', [])).toBe(false);
     }
@@ -66,14 +67,22 @@ describe('guard helpers', () => {
     for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json ; charset=utf-8']) {
       expect(isJsonContentType(type)).toBe(true);
     }
-    for (const type of [null, 'text/plain', 'text/plain; charset=application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {
+    for (const type of [
+      null,
+      'text/plain',
+      'text/plain; charset=application/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+    ]) {
       expect(isJsonContentType(type)).toBe(false);
     }
   });
 });
 
 describe('a web page cannot drive the service (issue 9 item 7)', () => {
-  const app = (extra: Record<string, unknown> = {}): ReturnType<typeof createApp> => createApp({ upstream: upstreamUrl, upstreamApiKey: 'sk-operator', workers: 0, ...extra });
+  const app = (extra: Record<string, unknown> = {}): ReturnType<typeof createApp> =>
+    createApp({ upstream: upstreamUrl, upstreamApiKey: 'sk-operator', workers: 0, ...extra });
 
   it('refuses a cross-site text/plain POST with a foreign Origin, and forwards nothing', async () => {
     const res = await app().request('http://127.0.0.1:8787/v1/chat/completions', {
@@ -94,7 +103,10 @@ describe('a web page cannot drive the service (issue 9 item 7)', () => {
       ['/v1/models', { method: 'GET' }],
       ['/metrics', { method: 'GET' }],
     ] as const) {
-      const res = await a.request(`http://127.0.0.1:8787${path}`, { ...init, headers: { ...('headers' in init ? init.headers : {}), origin: 'http://evil.example' } });
+      const res = await a.request(`http://127.0.0.1:8787${path}`, {
+        ...init,
+        headers: { ...('headers' in init ? init.headers : {}), origin: 'http://evil.example' },
+      });
       expect(res.status, path).toBe(403);
       expect(await code(res), path).toBe('ORIGIN_NOT_ALLOWED');
     }
@@ -121,13 +133,21 @@ describe('a web page cannot drive the service (issue 9 item 7)', () => {
     const a = app();
     for (const path of ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/compress']) {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
-        const res = await a.request(`http://127.0.0.1:8787${path}`, { method: 'POST', headers: type === undefined ? {} : { 'content-type': type }, body: chat });
+        const res = await a.request(`http://127.0.0.1:8787${path}`, {
+          method: 'POST',
+          headers: type === undefined ? {} : { 'content-type': type },
+          body: chat,
+        });
         expect(res.status, `${path} ${type}`).toBe(415);
         expect(await code(res)).toBe('UNSUPPORTED_MEDIA_TYPE');
       }
     }
     expect(received).toEqual([]);
-    const ok = await a.request('http://127.0.0.1:8787/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: chat });
+    const ok = await a.request('http://127.0.0.1:8787/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: chat,
+    });
     expect(ok.status).toBe(200);
     expect(received.at(-1)?.authorization).toBe('Bearer sk-operator');
   });
@@ -149,7 +169,14 @@ describe('a web page cannot drive the service (issue 9 item 7)', () => {
 
   it('answers the bound addresses, the configured host and allowedHosts; same-origin pages (the playground) work', async () => {
     const a = app({ host: 'box.lan', allowedHosts: ['ctxpress', '.corp.example'] });
-    for (const base of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787', 'http://box.lan:8787', 'http://ctxpress:8787', 'http://api.corp.example']) {
+    for (const base of [
+      'http://127.0.0.1:8787',
+      'http://localhost:8787',
+      'http://[::1]:8787',
+      'http://box.lan:8787',
+      'http://ctxpress:8787',
+      'http://api.corp.example',
+    ]) {
       const res = await a.request(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: chat });
       expect(res.status, base).toBe(200);
     }
@@ -183,7 +210,10 @@ describe('a web page cannot drive the service (issue 9 item 7)', () => {
 });
 
 /** A raw HTTP request to a running server with any Host header (fetch cannot set it). */
-function rawRequest(port: number, options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+function rawRequest(
+  port: number,
+  options: { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers }, (res: IncomingMessage) => {
       let body = '';
@@ -201,10 +231,20 @@ describe('the running server', () => {
     const server = await startServer({ port: 0, host: '127.0.0.1', upstream: upstreamUrl, upstreamApiKey: 'sk-operator', workers: 0 });
     try {
       const headers = { 'content-type': 'application/json' };
-      const rebound = await rawRequest(server.port, { method: 'POST', path: '/v1/chat/completions', headers: { ...headers, host: 'attacker.example' }, body: chat });
+      const rebound = await rawRequest(server.port, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { ...headers, host: 'attacker.example' },
+        body: chat,
+      });
       expect(rebound.status).toBe(403);
       expect(rebound.body).toContain('HOST_NOT_ALLOWED');
-      const local = await rawRequest(server.port, { method: 'POST', path: '/v1/chat/completions', headers: { ...headers, host: `localhost:${server.port}` }, body: chat });
+      const local = await rawRequest(server.port, {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { ...headers, host: `localhost:${server.port}` },
+        body: chat,
+      });
       expect(local.status).toBe(200);
       expect(received).toHaveLength(1);
     } finally {

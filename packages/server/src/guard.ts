@@ -32,7 +32,9 @@ export function hostAllowed(host: string | null, configuredHost: string, allowed
   if (name === 'localhost' || isIpLiteral(name)) return true;
   const configured = configuredHost.toLowerCase().replace(/\.$/, '');
   if (name === configured || name === `[${configured}]`) return true;
-  return allowedHosts.some((allowed) => allowed === '*' || allowed === name || (allowed.startsWith('.') && (name.endsWith(allowed) || name === allowed.slice(1))));
+  return allowedHosts.some(
+    (allowed) => allowed === '*' || allowed === name || (allowed.startsWith('.') && (name.endsWith(allowed) || name === allowed.slice(1))),
+  );
 }
 
 /** Is the `Origin` the service's own (same host and port as the request's `Host`)? */

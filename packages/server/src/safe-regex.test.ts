@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MAX_PATTERN_LENGTH, unsafeRegexReason } from './safe-regex.js';
 
 /** 30-character inputs that make backtracking patterns explode: a long run of one class, then a character that fails. */
-const HOSTILE = ['a'.repeat(29) + '!', '1'.repeat(29) + '!', ' '.repeat(29) + '!', 'ab'.repeat(14) + 'a!', '1a'.repeat(14) + '1!', 'a'.repeat(30), '\t '.repeat(15)];
+const HOSTILE = [
+  'a'.repeat(29) + '!',
+  '1'.repeat(29) + '!',
+  ' '.repeat(29) + '!',
+  'ab'.repeat(14) + 'a!',
+  '1a'.repeat(14) + '1!',
+  'a'.repeat(30),
+  '\t '.repeat(15),
+];
 
 /** The slowest full scan of the hostile inputs, in ms. */
 function worstMs(source: string, flags = ''): number {

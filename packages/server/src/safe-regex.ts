@@ -237,8 +237,14 @@ class Parser {
     }
     let match: RegExpExecArray | null;
     const rest = source.slice(this.i);
-    if ((match = /^\\[pP]\{[^}]*\}/.exec(rest)) || (match = /^\\u\{[0-9a-fA-F]+\}/.exec(rest)) || (match = /^\\u[0-9a-fA-F]{4}/.exec(rest)) ||
-      (match = /^\\x[0-9a-fA-F]{2}/.exec(rest)) || (match = /^\\c[A-Za-z]/.exec(rest)) || (match = /^\\0(?![0-9])/.exec(rest))) {
+    if (
+      (match = /^\\[pP]\{[^}]*\}/.exec(rest)) ||
+      (match = /^\\u\{[0-9a-fA-F]+\}/.exec(rest)) ||
+      (match = /^\\u[0-9a-fA-F]{4}/.exec(rest)) ||
+      (match = /^\\x[0-9a-fA-F]{2}/.exec(rest)) ||
+      (match = /^\\c[A-Za-z]/.exec(rest)) ||
+      (match = /^\\0(?![0-9])/.exec(rest))
+    ) {
       this.i += match[0].length;
       return this.single(match[0]);
     }

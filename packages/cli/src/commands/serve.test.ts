@@ -63,12 +63,22 @@ describe('ctxpress serve', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
         url = /listening on (http:\/\/\S+)/.exec(stderr())?.[1];
       }
-      expect(stderr()).toContain('allowed origins: https://app.example.com, http://localhost:3000 · allowed hosts: localhost, IP addresses, 127.0.0.1, ctxpress');
+      expect(stderr()).toContain(
+        'allowed origins: https://app.example.com, http://localhost:3000 · allowed hosts: localhost, IP addresses, 127.0.0.1, ctxpress',
+      );
       const body = JSON.stringify({ text: 'some words here. '.repeat(20), budget: { ratio: 2 } });
-      const allowed = await fetch(`${url}/v1/compress`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' }, body });
+      const allowed = await fetch(`${url}/v1/compress`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+        body,
+      });
       expect(allowed.status).toBe(200);
       expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-      const foreign = await fetch(`${url}/v1/compress`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body });
+      const foreign = await fetch(`${url}/v1/compress`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body,
+      });
       expect(foreign.status).toBe(403);
       const plain = await fetch(`${url}/v1/compress`, { method: 'POST', body });
       expect(plain.status).toBe(415);

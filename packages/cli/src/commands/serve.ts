@@ -39,7 +39,10 @@ function proxyNote(proxy: AccessLogEntry['proxy']): string {
 
 /** A repeatable or comma-separated flag as a list. */
 function listFlag(value: readonly string[] | string): string[] {
-  return (typeof value === 'string' ? [value] : [...value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  return (typeof value === 'string' ? [value] : [...value])
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** Resolves with the signal's name when the process is asked to stop. */
