@@ -42,6 +42,8 @@ describe('unsafeRegexReason', () => {
     '(?=a)b',
     '[^\\]]+x',
     '\\s*x\\s*',
+    '\\w+-\\w+-\\w+!',
+    'a+ba+',
     '(?:ab)+c',
     'a+?b',
   ])('accepts %s', (source) => {
@@ -81,6 +83,9 @@ describe('unsafeRegexReason', () => {
     ['\\w+\\s*\\w+$', /overlapping/],
     ['(?:a+|b)a+', /overlapping/],
     ['(\\s*)\\s*x', /overlapping/],
+    ['.*y.*z', /overlapping/],
+    ['\\w+_\\w+$', /overlapping/],
+    ['a+aa+', /overlapping/],
     ['(?=a+)b', /lookaround/],
     ['(?:)+', /no character/],
     ['\\b+', /no character/],

@@ -7,8 +7,9 @@
  *   `{n}` (`?` included: `(\w\w?)+`, `(\d?\d?)+`), an alternation (`(a|a)*`, `(a|ab)*`), a lookaround, or can match
  *   the empty string;
  * - two variable-length pieces can take turns on the same characters: a piece of variable length (`X?`, `X*`, `X+`,
- *   `X{n,m}`, an optional or repeated group) followed, with only optional pieces or anchors between, by another whose
- *   characters overlap (`\s?\s?x`, `a?a?a?aaa`, `\d+\d*`, `\w+\s*\w+`): polynomial, and with many pieces exponential;
+ *   `X{n,m}`, an optional or repeated group) followed, with only optional pieces, anchors or characters the first can
+ *   also take between, by another whose characters overlap (`\s?\s?x`, `a?a?a?aaa`, `\d+\d*`, `\w+\s*\w+`,
+ *   `.*=.*;`): polynomial, and with many pieces exponential;
  * - it has backreferences, a lookaround containing a quantifier, the `v` flag, or more than `MAX_PATTERN_LENGTH`
  *   characters.
  * Character sets are compared on a sample alphabet (ASCII and a few non-ASCII characters that classes such as `\s`, `.`
@@ -116,7 +117,8 @@ class Parser {
       const piece = this.quantified();
       if ((pending & piece.headVar) !== 0n) throw new Refused('two variable-length parts in a row can match the same characters (overlapping repetition)');
       if (leadingNullable) headVar |= piece.headVar;
-      pending = piece.nullable ? pending | piece.tailVar : piece.tailVar;
+      // an earlier repetition that can also take the piece's characters reaches past it (`.*y.*z`: y splits nothing)
+      pending = piece.nullable || (pending & piece.chars) !== 0n ? pending | piece.tailVar : piece.tailVar;
       leadingNullable &&= piece.nullable;
       result = {
         nullable: result.nullable && piece.nullable,
