@@ -167,7 +167,7 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
         '(every other /v1 request is relayed to the upstream unchanged), GET /healthz and GET /metrics.\n' +
         'Flags override CTXPRESS_* environment variables (CTXPRESS_PORT, CTXPRESS_HOST, CTXPRESS_UPSTREAM, CTXPRESS_UPSTREAM_API_KEY, ' +
         'CTXPRESS_API_KEYS, CTXPRESS_BUDGET_TOKENS, CTXPRESS_BUDGET_RATIO, CTXPRESS_COMPRESS_OVER, CTXPRESS_MIN_TOKENS, CTXPRESS_KEEP_LAST_TURNS, CTXPRESS_FAIL_MODE, CTXPRESS_TIMEOUT_MS, CTXPRESS_MAX_BODY_BYTES, ' +
-        'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS, CTXPRESS_REGEX_KEEP), which override --config FILE. Stops on SIGINT or SIGTERM.',
+        'CTXPRESS_TOKENIZER, CTXPRESS_CACHE, CTXPRESS_CACHE_MAX_BYTES, CTXPRESS_WORKERS, CTXPRESS_REGEX_KEEP, CTXPRESS_ALLOWED_ORIGINS, CTXPRESS_ALLOWED_HOSTS), which override --config FILE. Stops on SIGINT or SIGTERM.',
     )
     .option(
       '--port <n>',
@@ -209,6 +209,16 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
       '--workers <n>',
       'compression worker threads (default: available cores; 0 compresses on the event loop)',
       numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 1024 ? Number(text) : undefined), 'an integer 0-1024'),
+    )
+    .option(
+      '--allowed-origin <origin>',
+      'a web origin (https://app.example) allowed to call the service from a browser, besides the playground (repeatable or comma-separated)',
+      collect,
+    )
+    .option(
+      '--allowed-host <name>',
+      'a Host name the service answers besides localhost, IP addresses and --host (repeatable or comma-separated; .domain for subdomains, * for any)',
+      collect,
     )
     .option('--quiet', 'no access log on stderr')
     .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));

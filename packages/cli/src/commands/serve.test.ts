@@ -141,6 +141,7 @@ describe('ctxpress serve', () => {
     [['serve', '--cache', 'memory', '--regex-keep', 'sometimes'], {}, /Allowed choices are safe, any, none/],
     [['serve'], { CTXPRESS_REGEX_KEEP: 'sometimes' }, /CTXPRESS_REGEX_KEEP: expected safe, any or none/],
     [['serve', '--workers', 'many'], {}, /an integer 0-1024/],
+    [['serve', '--allowed-origin', 'nope'], {}, /flags: allowedOrigins: "nope" is not valid/],
     [['serve'], { CTXPRESS_WORKERS: '-1' }, /CTXPRESS_WORKERS: expected an integer from 0 to 1024/],
   ])('exits 2 on a bad configuration: %j', async (argv, env, message) => {
     const { io, stderr } = makeIo(env);
