@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { compress, getTokenizer } from '@ctxpress/node';
-import { assemble, type SpeedChildArguments, type SpeedChildResult, type TextPool } from './speed.js';
+import { adversarialText, assemble, type SpeedChildArguments, type SpeedChildResult, type TextPool } from './speed.js';
 
 const WARMUP_MS = 500;
 const WARMUP_MAX_CALLS = 50;
@@ -24,8 +24,15 @@ async function main(): Promise<SpeedChildResult> {
   const args = JSON.parse(process.argv[2] ?? '{}') as SpeedChildArguments;
   const tokenizer = await getTokenizer('o200k_base');
   const pool = JSON.parse(readFileSync(args.poolFile, 'utf8')) as TextPool;
-  const input = assemble(pool.blocks, 0, args.targetTokens, tokenizer);
-  const warmup = assemble(pool.blocks, Math.floor(pool.blocks.length / 2), args.targetTokens, tokenizer);
+  const adversarial = args.input;
+  const input = adversarial === undefined ? assemble(pool.blocks, 0, args.targetTokens, tokenizer) : adversarialText(adversarial, 2, pool.blocks);
+  const warmup =
+    adversarial === undefined
+      ? assemble(pool.blocks, Math.floor(pool.blocks.length / 2), args.targetTokens, tokenizer)
+      : adversarialText(adversarial, 0, pool.blocks);
+  // Adversarial inputs: a fresh variant for every timed call (tokenize on 2r + 3, compress on 2r + 4), so the
+  // tokenizer's table of pieces never answers for a long piece it saw before: these are cold-piece times.
+  const variant = (k: number): string => (adversarial === undefined ? input : adversarialText(adversarial, k, pool.blocks));
   const inputTokens = tokenizer.count(input);
   await collect();
   const baselineRssKB = process.resourceUsage().maxRSS;
@@ -46,13 +53,15 @@ async function main(): Promise<SpeedChildResult> {
   let budgetTokens = 0;
   let outputTokens = 0;
   for (let run = 0; run < args.runs; run++) {
+    const counted = variant(2 * run + 3);
+    const compressed = variant(2 * run + 4);
     await collect();
     let start = performance.now();
-    tokenizer.count(input);
+    tokenizer.count(counted);
     tokenizeMs.push(performance.now() - start);
     await collect();
     start = performance.now();
-    const result = await compress(input, options);
+    const result = await compress(compressed, options);
     compressMs.push(performance.now() - start);
     timings.push({ ...result.timings });
     budgetTokens = result.tokens.budget;

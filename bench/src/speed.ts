@@ -1,6 +1,8 @@
 /**
  * Speed suite: end-to-end compress() time and peak RSS per input size, each size in its own child process, next to the
- * time to tokenize the same input once.
+ * time to tokenize the same input once. Then the adversarial inputs (`ADVERSARIAL`): an unbroken run of one letter and
+ * CJK text without punctuation, each beside ordinary prose of the same number of characters (long pre-tokenizer pieces
+ * used to make tokenization quadratic; see docs/decisions/0002-one-pass-token-counting.md).
  * @module
  */
 import { fork } from 'node:child_process';
@@ -99,7 +101,16 @@ function prefixWithin(text: string, tokens: number, tokenizer: Tokenizer): strin
 }
 
 export interface SpeedRow {
+  /** For the adversarial rows, the input's measured token count. */
   readonly targetTokens: number;
+  /** Adversarial rows only: what the input is (`prose`, `run` or `cjk`) and its length in characters. */
+  readonly input?: AdversarialInput;
+  /** Adversarial rows only: compressMs and tokenizeMs over those of the prose of the same length (target ≤ 3). */
+  readonly compressVsProse?: number;
+  readonly tokenizeVsProse?: number;
+  /** The same per input token (CJK has several times the tokens of English prose of the same length). */
+  readonly compressVsProsePerToken?: number;
+  readonly tokenizeVsProsePerToken?: number;
   readonly status: 'ok' | 'timeout' | 'error';
   readonly error?: string;
   readonly inputTokens?: number;
@@ -143,6 +154,60 @@ export interface SpeedChildArguments {
   readonly targetTokens: number;
   readonly runs: number;
   readonly ratio: number;
+  /** Instead of `targetTokens` of prose: an input of this kind and length, a fresh one for every timed call. */
+  readonly input?: AdversarialInput;
+}
+
+/** An input of `chars` characters: prose from the pool, an unbroken run of one letter, or CJK without punctuation. */
+export interface AdversarialInput {
+  readonly kind: 'prose' | 'run' | 'cjk';
+  readonly chars: number;
+}
+
+/** Each adversarial input beside prose of the same length (the issue's cases: 1 MB of `a`, 126k CJK characters). */
+export const ADVERSARIAL: readonly (readonly [AdversarialInput, AdversarialInput])[] = [
+  [
+    { kind: 'prose', chars: 1_000_000 },
+    { kind: 'run', chars: 1_000_000 },
+  ],
+  [
+    { kind: 'prose', chars: 126_000 },
+    { kind: 'cjk', chars: 126_000 },
+  ],
+];
+
+/**
+ * The 464 most frequent Chinese characters: CJK text drawn from them has about one o200k token per character, as
+ * real Chinese text does (uniformly random ideographs have about two).
+ */
+const COMMON_HANZI =
+  '的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坏兴念';
+
+/**
+ * Variant `variant` of an adversarial input; variants differ, so no call is answered from a table filled by an earlier
+ * one (prose: the pool read from a different block; run: a different letter; CJK: a different seed).
+ */
+export function adversarialText(input: AdversarialInput, variant: number, blocks: readonly string[]): string {
+  if (input.kind === 'run') return String.fromCharCode(97 + (variant % 26)).repeat(input.chars);
+  if (input.kind === 'cjk') {
+    let seed = (variant + 1) * 0x9e3779b1;
+    const codes = new Uint16Array(input.chars);
+    for (let i = 0; i < codes.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      codes[i] = COMMON_HANZI.charCodeAt((seed >>> 8) % COMMON_HANZI.length);
+    }
+    let text = '';
+    for (let i = 0; i < codes.length; i += 8192) text += String.fromCharCode(...codes.subarray(i, i + 8192));
+    return text;
+  }
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = variant * 7; length < input.chars && blocks.length > 0; i++) {
+    const block = blocks[i % blocks.length] ?? '';
+    length += block.length + (parts.length > 0 ? 2 : 0);
+    parts.push(block);
+  }
+  return parts.join('\n\n').slice(0, input.chars);
 }
 
 export interface SpeedRunOptions {
@@ -152,6 +217,8 @@ export interface SpeedRunOptions {
   /** Per size, in seconds. */
   readonly timeoutSeconds: number;
   readonly onSize?: (row: SpeedRow) => void;
+  /** Also run the adversarial inputs (`ADVERSARIAL`); default true. */
+  readonly adversarial?: boolean;
 }
 
 export const SPEED_RATIO = 10;
@@ -170,6 +237,25 @@ export async function runSpeed(options: SpeedRunOptions): Promise<{ rows: SpeedR
       const row = await runSize({ poolFile, targetTokens, runs: runsFor(targetTokens), ratio: SPEED_RATIO }, options.timeoutSeconds);
       rows.push(row);
       options.onSize?.(row);
+    }
+    for (const pair of options.adversarial === false ? [] : ADVERSARIAL) {
+      let prose: SpeedRow | undefined;
+      for (const input of pair) {
+        const row = await runSize({ poolFile, targetTokens: 0, runs: input.chars >= 1_000_000 ? 3 : 5, ratio: SPEED_RATIO, input }, options.timeoutSeconds);
+        const compared =
+          input.kind === 'prose' || prose?.status !== 'ok' || row.status !== 'ok'
+            ? row
+            : {
+                ...row,
+                compressVsProse: row.compressMs! / prose.compressMs!,
+                tokenizeVsProse: row.tokenizeMs! / prose.tokenizeMs!,
+                compressVsProsePerToken: row.compressMs! / row.inputTokens! / (prose.compressMs! / prose.inputTokens!),
+                tokenizeVsProsePerToken: row.tokenizeMs! / row.inputTokens! / (prose.tokenizeMs! / prose.inputTokens!),
+              };
+        if (input.kind === 'prose') prose = row;
+        rows.push(compared);
+        options.onSize?.(compared);
+      }
     }
   } finally {
     rmSync(poolFile, { force: true });
@@ -192,16 +278,18 @@ function runSize(args: SpeedChildArguments, timeoutSeconds: number): Promise<Spe
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      settle({ targetTokens: args.targetTokens, status: 'timeout', error: `no result within ${timeoutSeconds} s` });
+      settle({ targetTokens: args.targetTokens, ...inputOf(args), status: 'timeout', error: `no result within ${timeoutSeconds} s` });
     }, timeoutSeconds * 1000);
     child.on('message', (message: { ok: true; result: SpeedChildResult } | { ok: false; error: string }) => {
-      settle(message.ok ? toRow(args, message.result) : { targetTokens: args.targetTokens, status: 'error', error: message.error });
+      settle(message.ok ? toRow(args, message.result) : { targetTokens: args.targetTokens, ...inputOf(args), status: 'error', error: message.error });
     });
     child.on('exit', (code, signal) => {
-      settle({ targetTokens: args.targetTokens, status: 'error', error: `child exited (code ${code}, signal ${signal}) without a result` });
+      settle({ targetTokens: args.targetTokens, ...inputOf(args), status: 'error', error: `child exited (code ${code}, signal ${signal}) without a result` });
     });
   });
 }
+
+const inputOf = (args: SpeedChildArguments): { input?: AdversarialInput } => (args.input === undefined ? {} : { input: args.input });
 
 function toRow(args: SpeedChildArguments, result: SpeedChildResult): SpeedRow {
   const compressMs = median(result.compressMs) ?? Number.NaN;
@@ -212,7 +300,8 @@ function toRow(args: SpeedChildArguments, result: SpeedChildResult): SpeedRow {
     stageMs[stage] = median(result.timings.flatMap((timings) => (timings[stage] === undefined ? [] : [timings[stage]]))) ?? Number.NaN;
   }
   return {
-    targetTokens: args.targetTokens,
+    targetTokens: args.input === undefined ? args.targetTokens : result.inputTokens,
+    ...inputOf(args),
     status: 'ok',
     inputTokens: result.inputTokens,
     inputChars: result.inputChars,

@@ -1,16 +1,24 @@
 import type { Tokenizer } from '@ctxpress/core';
 import { O200K_SPLIT_SOURCE, o200kPieceEnd } from './o200k-split.js';
+import { LONG_PIECE, LongPieceEncoder, mayHaveLongPiece } from './long-piece.js';
 
 /** The parts of gpt-tokenizer's BPE core that a one-pass range count needs (present in gpt-tokenizer 4.x). */
 interface BpeCore {
   tokenSplitRegex: RegExp;
   getBpeRankFromString(piece: string): number | undefined;
+  getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
   bytePairEncode(piece: string): number[];
 }
 
 function bpeCoreOf(api: unknown): BpeCore | undefined {
   const core = (api as { bytePairEncodingCoreProcessor?: Partial<BpeCore> } | undefined)?.bytePairEncodingCoreProcessor;
-  if (core === undefined || !(core.tokenSplitRegex instanceof RegExp) || typeof core.getBpeRankFromString !== 'function' || typeof core.bytePairEncode !== 'function') {
+  if (
+    core === undefined ||
+    !(core.tokenSplitRegex instanceof RegExp) ||
+    typeof core.getBpeRankFromString !== 'function' ||
+    typeof core.getBpeRankFromBytes !== 'function' ||
+    typeof core.bytePairEncode !== 'function'
+  ) {
     return undefined;
   }
   return core as BpeCore;
@@ -20,6 +28,9 @@ function bpeCoreOf(api: unknown): BpeCore | undefined {
 const PIECE_CACHE_SIZE = 50_000;
 /** Slots of the piece table: a power of two, at least twice the entries. */
 const PIECE_SLOTS = 1 << 17;
+/** Characters of long pieces (`LONG_PIECE` or more) the table may hold before it is emptied. */
+const LONG_CACHE_CHARS = 8_000_000;
+const NO_RANGES = new Uint32Array(0);
 
 /**
  * Token count of each distinct pre-tokenizer piece seen, kept across calls. gpt-tokenizer's own lookup (a Map of all
@@ -33,7 +44,12 @@ class PieceCounts {
   private readonly hashes = new Int32Array(PIECE_CACHE_SIZE);
   private readonly counts = new Int32Array(PIECE_CACHE_SIZE);
   private readonly pieces: string[] = [];
-  constructor(private readonly core: BpeCore) {}
+  /** Characters held by cached long pieces: the table is emptied when they pass `LONG_CACHE_CHARS`. */
+  private longChars = 0;
+  private readonly long: LongPieceEncoder;
+  constructor(private readonly core: BpeCore) {
+    this.long = new LongPieceEncoder(core);
+  }
 
   /** Tokens of `text[start, end)` as gpt-tokenizer encodes that piece. */
   tokens(text: string, start: number, end: number): number {
@@ -46,10 +62,14 @@ class PieceCounts {
       if (this.hashes[e - 1] === hash && samePiece(this.pieces[e - 1]!, text, start, length)) return this.counts[e - 1]!;
     }
     const piece = text.slice(start, end);
-    const tokens = this.core.getBpeRankFromString(piece) !== undefined ? 1 : this.core.bytePairEncode(piece).length;
-    if (this.pieces.length === PIECE_CACHE_SIZE) {
+    // gpt-tokenizer's own merge is quadratic in the piece's length: long pieces (unbroken runs) go to ./long-piece.ts
+    const tokens =
+      this.core.getBpeRankFromString(piece) !== undefined ? 1 : length >= LONG_PIECE ? this.long.count(piece) : this.core.bytePairEncode(piece).length;
+    if (length >= LONG_PIECE) this.longChars += length;
+    if (this.pieces.length === PIECE_CACHE_SIZE || this.longChars > LONG_CACHE_CHARS) {
       this.slots.fill(0);
       this.pieces.length = 0;
+      this.longChars = length >= LONG_PIECE ? length : 0;
       slot = hash & mask;
     }
     const entry = this.pieces.length;
@@ -98,45 +118,48 @@ export async function openAiTokenizer(encoding: 'o200k_base' | 'cl100k_base'): P
   const pieceCounts = new PieceCounts(core);
   // o200k_base's split regex has an exact hand-written matcher for ASCII text (./o200k-split.ts)
   const ascii = core.tokenSplitRegex.source === O200K_SPLIT_SOURCE && flags === 'u';
+  const countRanges = (text: string, starts: Uint32Array, ends: Uint32Array): { total: number; counts: Uint32Array } => {
+    const counts = new Uint32Array(starts.length);
+    let total = 0;
+    let r = 0;
+    const n = starts.length;
+    const length = text.length;
+    let at = 0;
+    while (at < length) {
+      let start = at;
+      let end = ascii ? o200kPieceEnd(text, at) : -1;
+      if (end < 0) {
+        piece.lastIndex = at;
+        if (piece.test(text)) end = piece.lastIndex;
+        else {
+          search.lastIndex = at;
+          const m = search.exec(text);
+          if (m === null) break;
+          start = m.index;
+          end = start + m[0].length;
+        }
+      }
+      if (end === start) {
+        at = start + 1;
+        continue;
+      }
+      at = end;
+      const tokens = pieceCounts.tokens(text, start, end);
+      total += tokens;
+      // place the piece by its first non-space character
+      let p = start;
+      while (p < end && isSpace(text.charCodeAt(p))) p++;
+      if (p === end) continue;
+      while (r < n && ends[r]! <= p) r++;
+      if (r < n && starts[r]! <= p) counts[r]! += tokens;
+    }
+    return { total, counts };
+  };
   return {
     name: encoding,
-    count,
-    countRanges(text: string, starts: Uint32Array, ends: Uint32Array) {
-      const counts = new Uint32Array(starts.length);
-      let total = 0;
-      let r = 0;
-      const n = starts.length;
-      const length = text.length;
-      let at = 0;
-      while (at < length) {
-        let start = at;
-        let end = ascii ? o200kPieceEnd(text, at) : -1;
-        if (end < 0) {
-          piece.lastIndex = at;
-          if (piece.test(text)) end = piece.lastIndex;
-          else {
-            search.lastIndex = at;
-            const m = search.exec(text);
-            if (m === null) break;
-            start = m.index;
-            end = start + m[0].length;
-          }
-        }
-        if (end === start) {
-          at = start + 1;
-          continue;
-        }
-        at = end;
-        const tokens = pieceCounts.tokens(text, start, end);
-        total += tokens;
-        // place the piece by its first non-space character
-        let p = start;
-        while (p < end && isSpace(text.charCodeAt(p))) p++;
-        if (p === end) continue;
-        while (r < n && ends[r]! <= p) r++;
-        if (r < n && starts[r]! <= p) counts[r]! += tokens;
-      }
-      return { total, counts };
-    },
+    // gpt-tokenizer's count for ordinary text (unchanged); the one-pass walk, whose total is the same count, when the
+    // text may hold a piece long enough for gpt-tokenizer's quadratic merge (./long-piece.ts)
+    count: (text: string): number => (mayHaveLongPiece(text) ? countRanges(text, NO_RANGES, NO_RANGES).total : count(text)),
+    countRanges,
   };
 }

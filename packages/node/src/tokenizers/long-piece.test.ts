@@ -1,0 +1,130 @@
+import { describe, it, expect } from 'vitest';
+import o200k from 'gpt-tokenizer/encoding/o200k_base';
+import cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+import { getTokenizer } from './registry.js';
+import { LONG_PIECE, LongPieceEncoder, mayHaveLongPiece } from './long-piece.js';
+
+const NO_RANGES = new Uint32Array(0);
+const options = { disallowedSpecial: new Set<string>() };
+
+/** A seeded generator, so failures reproduce. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Unbroken runs of the kinds that made gpt-tokenizer's merge quadratic, from LONG_PIECE to a few thousand characters. */
+function longRuns(count: number, seed: number): string[] {
+  const rnd = random(seed);
+  const pick = (alphabet: string, n: number): string => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    return s;
+  };
+  const cjk = (n: number): string => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(0x4e00 + Math.floor(rnd() * 3000));
+    return s;
+  };
+  const kinds = [
+    (n: number) => 'a'.repeat(n),
+    (n: number) => cjk(n),
+    (n: number) => pick(BASE64, n),
+    (n: number) => pick('abcdefgh', n),
+    (n: number) => pick('ab', n),
+    (n: number) => pick('0123456789abcdef', n),
+    (n: number) => pick('AaBb', n),
+    (n: number) => ' '.repeat(n) + 'x',
+    (n: number) => pick('é€ü😀', n),
+    (n: number) => 'xy'.repeat(n >> 1),
+  ];
+  const runs: string[] = [];
+  for (let k = 0; k < count; k++) runs.push(kinds[k % kinds.length]!(LONG_PIECE + Math.floor(rnd() * 3000)));
+  return runs;
+}
+
+describe('long pre-tokenizer pieces (heap BPE, ./long-piece.ts)', () => {
+  for (const [name, module] of [
+    ['o200k_base', o200k],
+    ['cl100k_base', cl100k],
+  ] as const) {
+    it(`${name}: counts long runs exactly as gpt-tokenizer does (count, countRanges, and the merge itself)`, async () => {
+      const tokenizer = await getTokenizer(name);
+      const core = (module as unknown as { bytePairEncodingCoreProcessor: ConstructorParameters<typeof LongPieceEncoder>[0] & { bytePairEncode(p: string): number[] } })
+        .bytePairEncodingCoreProcessor;
+      const long = new LongPieceEncoder(core);
+      for (const run of longRuns(60, name === 'o200k_base' ? 7 : 8)) {
+        const exact = module.countTokens(run, options);
+        expect(tokenizer.count(run)).toBe(exact);
+        expect(tokenizer.countRanges!(run, NO_RANGES, NO_RANGES).total).toBe(exact);
+        expect(long.count(run)).toBe(core.bytePairEncode(run).length);
+        // the same run inside prose
+        const text = `Some prose first, then ${run} and prose after.`;
+        expect(tokenizer.countRanges!(text, NO_RANGES, NO_RANGES).total).toBe(module.countTokens(text, options));
+      }
+    }, 60_000);
+
+    it(`${name}: a 1M-character run of one letter and 126k CJK characters count in well under a few seconds`, async () => {
+      const tokenizer = await getTokenizer(name);
+      const rnd = random(3);
+      let cjk = '';
+      for (let i = 0; i < 126_000; i++) cjk += String.fromCharCode(0x4e00 + Math.floor(rnd() * 3000));
+      // distinct letters per call, so no call is answered by the piece table of an earlier one
+      const cases: [string, () => number][] = [
+        ['count, 1M b', () => tokenizer.count('b'.repeat(1_000_000))],
+        ['countRanges, 1M c', () => tokenizer.countRanges!('c'.repeat(1_000_000), NO_RANGES, NO_RANGES).total],
+        ['count, 126k CJK', () => tokenizer.count(cjk)],
+        ['countRanges, 126k CJK + 1', () => tokenizer.countRanges!(cjk + '中', NO_RANGES, NO_RANGES).total],
+      ];
+      for (const [label, run] of cases) {
+        const start = performance.now();
+        const tokens = run();
+        const ms = performance.now() - start;
+        expect(tokens, label).toBeGreaterThan(1000);
+        expect(ms, label).toBeLessThan(3000);
+      }
+    }, 60_000);
+  }
+
+  it('Llama 3 and Qwen do not hang on a long run (their BPE is not quadratic)', async () => {
+    for (const name of ['llama3', 'qwen3']) {
+      const tokenizer = await getTokenizer(name);
+      const start = performance.now();
+      expect(tokenizer.count('a'.repeat(100_000))).toBe(12_500);
+      expect(performance.now() - start).toBeLessThan(10_000);
+    }
+  }, 60_000);
+});
+
+describe('mayHaveLongPiece', () => {
+  it('is false for ordinary text', () => {
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(2000) + 'https://example.com/a/b/c?x=1 ' + '東京は日本の首都です。'.repeat(10);
+    expect(mayHaveLongPiece(prose)).toBe(false);
+    expect(mayHaveLongPiece('a'.repeat(LONG_PIECE - 1))).toBe(false);
+  });
+
+  it('is true whenever a text has a pre-tokenizer piece of LONG_PIECE or more (both encodings)', () => {
+    const rnd = random(11);
+    const alphabets = ['a ', 'a\n', '!\n/', ' \n\r/', '!/ ', 'aA1!', ' \t', '\u3000a', 'a\u00a0b', '/\n!a '];
+    const regexes = [o200k, cl100k].map((m) => new RegExp((m as unknown as { bytePairEncodingCoreProcessor: { tokenSplitRegex: RegExp } }).bytePairEncodingCoreProcessor.tokenSplitRegex.source, 'gu'));
+    let long = 0;
+    for (let k = 0; k < 3000; k++) {
+      const alphabet = alphabets[k % alphabets.length]!;
+      // mostly one character of the alphabet, so long pieces happen
+      const main = alphabet[Math.floor(rnd() * alphabet.length)]!;
+      let text = '';
+      const n = LONG_PIECE + Math.floor(rnd() * 400);
+      const noise = rnd() * 0.2;
+      for (let i = 0; i < n; i++) text += rnd() < noise ? alphabet[Math.floor(rnd() * alphabet.length)] : main;
+      const longest = Math.max(...regexes.map((regex) => Math.max(0, ...[...text.matchAll(regex)].map((m) => m[0].length))));
+      if (longest >= LONG_PIECE) {
+        long++;
+        expect(mayHaveLongPiece(text), JSON.stringify(text)).toBe(true);
+      }
+    }
+    expect(mayHaveLongPiece('!' + '\n/'.repeat(LONG_PIECE))).toBe(true);
+    expect(long).toBeGreaterThan(100);
+  });
+});
