@@ -52,8 +52,9 @@ describe('long pre-tokenizer pieces (heap BPE, ./long-piece.ts)', () => {
   ] as const) {
     it(`${name}: counts long runs exactly as gpt-tokenizer does (count, countRanges, and the merge itself)`, async () => {
       const tokenizer = await getTokenizer(name);
-      const core = (module as unknown as { bytePairEncodingCoreProcessor: ConstructorParameters<typeof LongPieceEncoder>[0] & { bytePairEncode(p: string): number[] } })
-        .bytePairEncodingCoreProcessor;
+      const core = (
+        module as unknown as { bytePairEncodingCoreProcessor: ConstructorParameters<typeof LongPieceEncoder>[0] & { bytePairEncode(p: string): number[] } }
+      ).bytePairEncodingCoreProcessor;
       const long = new LongPieceEncoder(core);
       for (const run of longRuns(60, name === 'o200k_base' ? 7 : 8)) {
         const exact = module.countTokens(run, options);
@@ -98,6 +99,59 @@ describe('long pre-tokenizer pieces (heap BPE, ./long-piece.ts)', () => {
   }, 60_000);
 });
 
+/** gpt-tokenizer's `bytePairMerge`, transcribed: merge the lowest-ranked adjacent pair, leftmost on a tie. */
+function referenceMergeCount(bytes: Uint8Array, rankOf: (bytes: Uint8Array) => number | undefined): number {
+  const starts: number[] = [];
+  for (let i = 0; i <= bytes.length; i++) starts.push(i);
+  const pairRank = (k: number): number => (k + 2 < starts.length ? (rankOf(bytes.subarray(starts[k]!, starts[k + 2]!)) ?? Infinity) : Infinity);
+  const ranks = starts.map((_, k) => pairRank(k));
+  while (starts.length > 2) {
+    let lowest = Infinity;
+    let at = -1;
+    for (let k = 0; k < ranks.length - 1; k++) {
+      if (ranks[k]! < lowest) {
+        lowest = ranks[k]!;
+        at = k;
+      }
+    }
+    if (at < 0) break;
+    starts.splice(at + 1, 1);
+    ranks.splice(at, 1);
+    ranks[at] = pairRank(at);
+    if (at > 0) ranks[at - 1] = pairRank(at - 1);
+  }
+  return starts.length - 1;
+}
+
+describe('LongPieceEncoder on random vocabularies', () => {
+  it('merges exactly as gpt-tokenizer does, also when merges create pairs of lower ranks than the current one', () => {
+    const rnd = random(21);
+    const letters = 'abc';
+    for (let v = 0; v < 40; v++) {
+      // a vocabulary whose ranks are not in merge order (real ones are nearly so): lower-ranked pairs keep appearing
+      const ranks = new Map<string, number>();
+      for (const letter of letters) ranks.set(letter, ranks.size);
+      const multi: string[] = [];
+      while (multi.length < 30) {
+        let token = '';
+        const length = 2 + Math.floor(rnd() * 5);
+        for (let i = 0; i < length; i++) token += letters[Math.floor(rnd() * letters.length)];
+        if (!ranks.has(token) && !multi.includes(token)) multi.push(token);
+      }
+      for (const token of multi.sort(() => rnd() - 0.5)) ranks.set(token, ranks.size);
+      const decoder = new TextDecoder();
+      const rankOf = (bytes: Uint8Array): number | undefined => ranks.get(decoder.decode(bytes));
+      const long = new LongPieceEncoder({ getBpeRankFromBytes: rankOf });
+      for (let k = 0; k < 25; k++) {
+        let piece = '';
+        const length = 1 + Math.floor(rnd() * 400);
+        for (let i = 0; i < length; i++) piece += letters[Math.floor(rnd() * letters.length)];
+        expect(long.count(piece), `${[...ranks.keys()].join(',')} / ${piece}`).toBe(referenceMergeCount(new TextEncoder().encode(piece), rankOf));
+      }
+    }
+  });
+});
+
 describe('mayHaveLongPiece', () => {
   it('is false for ordinary text', () => {
     const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(2000) + 'https://example.com/a/b/c?x=1 ' + '東京は日本の首都です。'.repeat(10);
@@ -108,7 +162,10 @@ describe('mayHaveLongPiece', () => {
   it('is true whenever a text has a pre-tokenizer piece of LONG_PIECE or more (both encodings)', () => {
     const rnd = random(11);
     const alphabets = ['a ', 'a\n', '!\n/', ' \n\r/', '!/ ', 'aA1!', ' \t', '\u3000a', 'a\u00a0b', '/\n!a '];
-    const regexes = [o200k, cl100k].map((m) => new RegExp((m as unknown as { bytePairEncodingCoreProcessor: { tokenSplitRegex: RegExp } }).bytePairEncodingCoreProcessor.tokenSplitRegex.source, 'gu'));
+    const regexes = [o200k, cl100k].map(
+      (m) =>
+        new RegExp((m as unknown as { bytePairEncodingCoreProcessor: { tokenSplitRegex: RegExp } }).bytePairEncodingCoreProcessor.tokenSplitRegex.source, 'gu'),
+    );
     let long = 0;
     for (let k = 0; k < 3000; k++) {
       const alphabet = alphabets[k % alphabets.length]!;
