@@ -168,14 +168,22 @@ export function qualityMarkdown(input: QualityReportInput & { readonly environme
 
 export function speedMarkdown(rows: readonly SpeedRow[], environment: string, query: string): string {
   const stages = [...new Set(rows.flatMap((row) => Object.keys(row.stageMs ?? {})))];
-  const sizeLabel = (tokens: number): string => (tokens >= 1_000_000 ? `${tokens / 1_000_000}M` : tokens >= 1000 ? `${tokens / 1000}k` : String(tokens));
+  const tokenLabel = (tokens: number): string => (tokens >= 1_000_000 ? `${tokens / 1_000_000}M` : tokens >= 1000 ? `${tokens / 1000}k` : String(tokens));
+  // adversarial rows (issue 9): what the input is, and its ratio to prose of the same length
+  const sizeLabel = (tokens: number, row?: SpeedRow): string => {
+    if (row?.input === undefined) return tokenLabel(tokens);
+    const what = row.input.kind === 'run' ? 'one-letter run' : row.input.kind === 'cjk' ? 'CJK, no punctuation' : 'prose';
+    const vs =
+      row.compressVsProse === undefined ? '' : ` (vs prose: compress ${fixed(row.compressVsProse, 2)}×, tokenize ${fixed(row.tokenizeVsProse, 2)}×)`;
+    return `${what}, ${row.input.chars.toLocaleString('en-US')} chars${vs}`;
+  };
   const main = table(
     ['size', 'input tokens', 'runs', 'compress ms (median)', 'tokenize ms (median)', 'compress / tokenize', 'compress tokens/s', 'peak RSS MB', 'RSS before compress MB', 'output / budget tokens'],
     rows.map((row) =>
       row.status !== 'ok'
-        ? [sizeLabel(row.targetTokens), `**${row.status}**: ${row.error ?? ''}`, '', '', '', '', '', '', '', '']
+        ? [sizeLabel(row.targetTokens, row), `**${row.status}**: ${row.error ?? ''}`, '', '', '', '', '', '', '', '']
         : [
-            sizeLabel(row.targetTokens),
+            sizeLabel(row.targetTokens, row),
             String(row.inputTokens),
             String(row.runs),
             fixed(row.compressMs, 1),
@@ -191,10 +199,10 @@ export function speedMarkdown(rows: readonly SpeedRow[], environment: string, qu
   const stageRows = rows.filter((row) => row.status === 'ok');
   const stageMarkdown = table(
     ['size', ...stages.map((stage) => `${stage} ms`)],
-    stageRows.map((row) => [sizeLabel(row.targetTokens), ...stages.map((stage) => fixed(row.stageMs?.[stage], 1))]),
+    stageRows.map((row) => [sizeLabel(row.targetTokens, row), ...stages.map((stage) => fixed(row.stageMs?.[stage], 1))]),
   );
-  const at100k = rows.find((row) => row.targetTokens === 100_000 && row.status === 'ok');
-  const at1m = rows.find((row) => row.targetTokens === 1_000_000 && row.status === 'ok');
+  const at100k = rows.find((row) => row.targetTokens === 100_000 && row.status === 'ok' && row.input === undefined);
+  const at1m = rows.find((row) => row.targetTokens === 1_000_000 && row.status === 'ok' && row.input === undefined);
   const targets = [
     at100k === undefined ? '- compress / tokenize at 100k: not measured' : `- compress / tokenize at 100k: ${fixed(at100k.compressToTokenize, 2)} (target ≤ 3) ${(at100k.compressToTokenize ?? Infinity) <= 3 ? '✓' : '✗'}`,
     at1m === undefined ? '- peak RSS at 1M: not measured' : `- peak RSS at 1M: ${fixed(at1m.peakRssMB, 0)} MB (target < 1024 MB) ${(at1m.peakRssMB ?? Infinity) < 1024 ? '✓' : '✗'}`,
