@@ -48,12 +48,18 @@ describe('POST /v1/compress', () => {
       post({ text: sample, query: 'What limits the battery life of the rover?', budget: { tokens: 300 }, explain: true }),
     );
     expect(res.status).toBe(200);
-    const result = (await res.json()) as { text: string; tokens: { original: number; compressed: number; budget: number }; kept: unknown[]; units: unknown[] };
+    const result = (await res.json()) as {
+      text: string;
+      tokens: { original: number; compressed: number; budget: number };
+      kept: unknown[];
+      units: { count: number; start: number[] };
+    };
     expect(result.tokens.budget).toBe(300);
     expect(result.tokens.compressed).toBeLessThanOrEqual(300);
     expect(result.tokens.original).toBeGreaterThan(1000);
     expect(result.kept.length).toBeGreaterThan(0);
-    expect(result.units.length).toBeGreaterThan(0);
+    expect(result.units.count).toBeGreaterThan(0);
+    expect(result.units.start).toHaveLength(result.units.count);
     expect(sample).toContain(result.text.split('\n')[0]!);
   });
 

@@ -23,6 +23,7 @@ import {
 import { hostAllowed, isJsonContentType, originListed, sameOrigin } from './guard.js';
 import { Metrics } from './metrics.js';
 import { playgroundHandler } from './playground/page.js';
+import { isResponseTooLarge, RESPONSE_TOO_LARGE, responseLimit, responseTooLarge } from './response-shape.js';
 import { passthroughRequest, proxyRequest, type ChatCompressor, type ProxyContext } from './proxy.js';
 import { CompressionWorkerPool } from './worker-pool.js';
 
@@ -151,7 +152,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const cache = async (): Promise<NodeCacheOption | undefined> => {
     if (resolved.cache === undefined) return undefined;
     const url = resolved.cache;
-    if (/^rediss?:\/\//i.test(url)) return (redisStore ??= import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url }) })));
+    if (/^rediss?:\/\//i.test(url))
+      return (redisStore ??= import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url }) })));
     const limit = resolved.cacheMaxBytes === undefined ? {} : { maxBytes: resolved.cacheMaxBytes };
     if (resolved.cache === 'memory') {
       return (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: resolved.cacheMaxBytes ?? 256 * 1024 * 1024 })));
@@ -269,7 +271,10 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     }
     await next();
     for (const [name, value] of Object.entries(cors)) c.res.headers.set(name, value);
-    c.res.headers.set('access-control-expose-headers', 'x-ctxpress-status, x-ctxpress-reason, x-ctxpress-error, x-ctxpress-tokens-before, x-ctxpress-tokens-after');
+    c.res.headers.set(
+      'access-control-expose-headers',
+      'x-ctxpress-status, x-ctxpress-reason, x-ctxpress-error, x-ctxpress-tokens-before, x-ctxpress-tokens-after',
+    );
   });
 
   // API keys: every route but /healthz, /metrics and the playground page (GET/HEAD /; it sends the key it is given).
@@ -307,21 +312,32 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   app.get('/metrics', () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
 
   app.post('/v1/compress', async (c) => {
-    const body = parseJsonBody(await readBody(c.req.raw, resolved.maxBodyBytes));
-    const job = planCompress(body, compressContext); // a bad request is a 400 here, before any worker
+    const raw = await readBody(c.req.raw, resolved.maxBodyBytes);
+    const body = parseJsonBody(raw);
+    // the response may be at most maxResponseRatio × the request (at least 1 MiB, at most maxResponseBytes): 413 above
+    const limit = responseLimit(raw.byteLength, resolved.maxResponseRatio, resolved.maxResponseBytes);
+    const job = planCompress(body, { ...compressContext, responseLimit: limit }); // a bad request is a 400 here, before any worker
     const workers = pool ?? (hasRegexKeep(body) && resolved.regexKeep !== 'none' ? (regexPool ??= new CompressionWorkerPool(1)) : undefined);
     const inWorker = async (): Promise<AnyResult> => {
-      const reply = await workers!.run({ kind: 'compress', body, regexKeep: resolved.regexKeep, ...workerCache }, performance.now() + resolved.timeoutMs);
+      const reply = await workers!.run(
+        { kind: 'compress', body, regexKeep: resolved.regexKeep, responseLimit: limit, ...workerCache },
+        performance.now() + resolved.timeoutMs,
+      );
       countCache(reply);
       return reply.value as AnyResult;
     };
     try {
       const { value: result } = workers === undefined ? await limited(job.run) : await withTimeLimit(inWorker, resolved.timeoutMs);
+      const json = JSON.stringify(result);
+      // the estimate (before the JSON was built) counts UTF-16 units; the JSON's own UTF-8 size decides
+      const bytes = Buffer.byteLength(json);
+      if (bytes > limit) throw responseTooLarge(bytes, limit, false);
       metrics.compressed('/v1/compress', result.tokens.original, result.tokens.compressed);
-      return c.json(result);
+      return new Response(json, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (error) {
       metrics.failure(failureReason(error));
       if (error instanceof TimeoutError) throw new HttpError(504, 'TIMEOUT', error.message);
+      if (isResponseTooLarge(error)) throw new HttpError(413, RESPONSE_TOO_LARGE, (error as Error).message);
       throw error;
     }
   });

@@ -5,6 +5,7 @@
 import { CtxpressError } from '@ctxpress/core';
 import type { CacheEvent, NodeCacheOption } from '@ctxpress/node';
 import { budgetOf, type BudgetSpec, type RegexKeepPolicy } from './config.js';
+import { RESPONSE_SHAPES, shapeResult, type ResponseShape } from './response-shape.js';
 import { unsafeRegexReason } from './safe-regex.js';
 
 export const COMPRESS_FORMATS = ['text', 'markdown', 'auto', 'chat', 'json', 'logs', 'code'] as const;
@@ -27,6 +28,7 @@ const FIELDS = new Set([
   'prune',
   'keepLastTurns',
   'prefixStable',
+  'shape',
 ]);
 
 /** What the compressor returns: every result has these, plus its own fields. */
@@ -90,15 +92,30 @@ export interface CompressContext {
   readonly onCacheEvent?: (event: CacheEvent) => void;
   /** Regular expressions in `keep` (default `safe`). */
   readonly regexKeep?: RegexKeepPolicy;
+  /** The largest response, JSON bytes (RESPONSE_TOO_LARGE above it, estimated before the JSON is built). Default: none. */
+  readonly responseLimit?: number;
 }
 
-/** Checks the request and returns the compression to run; throws CtxpressError (→ 400) for a bad request. */
+/**
+ * Checks the request and returns the compression to run; throws CtxpressError (→ 400) for a bad request. The job's
+ * result is in the response shape the request asked for (`shape`: `compact`, the default, or `full`; response-shape.ts).
+ */
 export function planCompress(body: unknown, context: CompressContext = {}): CompressJob {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the request body must be a JSON object.');
   const request = body as Record<string, unknown>;
   const unknown = Object.keys(request).filter((key) => !FIELDS.has(key));
   if (unknown.length > 0) throw option(`unknown field(s) ${unknown.join(', ')}; known: ${[...FIELDS].join(', ')}.`);
+  const shape = request['shape'] ?? 'compact';
+  if (typeof shape !== 'string' || !(RESPONSE_SHAPES as readonly string[]).includes(shape)) {
+    throw option(`shape must be one of ${RESPONSE_SHAPES.join(', ')}.`);
+  }
+  const job = planLibraryCall(request, context);
+  const limit = context.responseLimit ?? Infinity;
+  return { format: job.format, run: async () => shapeResult(job.format, await job.run(), shape as ResponseShape, limit) as AnyResult };
+}
 
+/** The library call of a request (its result as the library returns it). */
+function planLibraryCall(request: Record<string, unknown>, context: CompressContext): CompressJob {
   const inputs = (['text', 'documents', 'messages', 'code'] as const).filter((key) => request[key] !== undefined);
   if (inputs.length !== 1) throw invalid(`give exactly one of text, documents, messages or code (got ${inputs.length === 0 ? 'none' : inputs.join(', ')}).`);
   const input = inputs[0]!;

@@ -49,6 +49,7 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
     }
     const plan = planCompress(job.body, {
       regexKeep: job.regexKeep,
+      ...(job.responseLimit === undefined ? {} : { responseLimit: job.responseLimit }),
       ...(cache === undefined ? {} : { cache }),
       onCacheEvent: (event) => (event.type === 'hit' ? hits++ : misses++),
     });

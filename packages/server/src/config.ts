@@ -40,6 +40,13 @@ export interface ServerConfig {
   readonly timeoutMs: number;
   /** Largest request body, bytes. Default 10 MiB. */
   readonly maxBodyBytes: number;
+  /**
+   * Largest `/v1/compress` response as a multiple of its request's body (default 32; never under 1 MiB): a larger one
+   * answers 413 RESPONSE_TOO_LARGE.
+   */
+  readonly maxResponseRatio: number;
+  /** Largest `/v1/compress` response, bytes, whatever the request's size (default 64 MiB). */
+  readonly maxResponseBytes: number;
   /** Tokenizer of the proxy routes. Default o200k_base. */
   readonly tokenizer?: string;
   /** Proxy: the last N user turns are never compressed (compressChat's default 4 when unset). */
@@ -77,6 +84,8 @@ export const DEFAULT_CONFIG = {
   failMode: 'open' as FailMode,
   timeoutMs: 10_000,
   maxBodyBytes: 10 * 1024 * 1024,
+  maxResponseRatio: 32,
+  maxResponseBytes: 64 * 1024 * 1024,
   workers: availableParallelism(),
   regexKeep: 'safe' as RegexKeepPolicy,
   allowedOrigins: [] as readonly string[],
@@ -103,6 +112,8 @@ export interface RawConfig {
   readonly failMode?: unknown;
   readonly timeoutMs?: unknown;
   readonly maxBodyBytes?: unknown;
+  readonly maxResponseRatio?: unknown;
+  readonly maxResponseBytes?: unknown;
   readonly tokenizer?: unknown;
   readonly keepLastTurns?: unknown;
   readonly prefixStable?: unknown;
@@ -128,6 +139,8 @@ const KNOWN_KEYS = new Set([
   'failMode',
   'timeoutMs',
   'maxBodyBytes',
+  'maxResponseRatio',
+  'maxResponseBytes',
   'tokenizer',
   'keepLastTurns',
   'prefixStable',
@@ -153,6 +166,8 @@ const ENV_KEYS: Readonly<Record<string, keyof RawConfig>> = {
   CTXPRESS_FAIL_MODE: 'failMode',
   CTXPRESS_TIMEOUT_MS: 'timeoutMs',
   CTXPRESS_MAX_BODY_BYTES: 'maxBodyBytes',
+  CTXPRESS_MAX_RESPONSE_RATIO: 'maxResponseRatio',
+  CTXPRESS_MAX_RESPONSE_BYTES: 'maxResponseBytes',
   CTXPRESS_TOKENIZER: 'tokenizer',
   CTXPRESS_CACHE: 'cache',
   CTXPRESS_CACHE_MAX_BYTES: 'cacheMaxBytes',
@@ -244,6 +259,14 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     get('maxBodyBytes') === undefined
       ? DEFAULT_CONFIG.maxBodyBytes
       : integer(get('maxBodyBytes')!.value, 1, 2 ** 31, where('maxBodyBytes', 'CTXPRESS_MAX_BODY_BYTES'));
+  const maxResponseRatio =
+    get('maxResponseRatio') === undefined
+      ? DEFAULT_CONFIG.maxResponseRatio
+      : integer(get('maxResponseRatio')!.value, 1, 1_000_000, where('maxResponseRatio', 'CTXPRESS_MAX_RESPONSE_RATIO'));
+  const maxResponseBytes =
+    get('maxResponseBytes') === undefined
+      ? DEFAULT_CONFIG.maxResponseBytes
+      : integer(get('maxResponseBytes')!.value, 1, 2 ** 31, where('maxResponseBytes', 'CTXPRESS_MAX_RESPONSE_BYTES'));
 
   let apiKeys: readonly string[] = DEFAULT_CONFIG.apiKeys;
   const apiKeysEntry = get('apiKeys');
@@ -383,6 +406,8 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
     failMode: failModeValue,
     timeoutMs,
     maxBodyBytes,
+    maxResponseRatio,
+    maxResponseBytes,
     ...(upstream === undefined ? {} : { upstream }),
     ...(upstreamApiKey === undefined ? {} : { upstreamApiKey }),
     ...(budget === undefined ? {} : { budget }),

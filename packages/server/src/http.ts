@@ -10,6 +10,7 @@ export type ServiceErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'UNAUTHORIZED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RESPONSE_TOO_LARGE'
   | 'INVALID_JSON'
   | 'TIMEOUT'
   | 'COMPRESSION_FAILED'

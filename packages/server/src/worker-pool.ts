@@ -16,6 +16,8 @@ export type WorkerJob =
       readonly kind: 'compress';
       readonly body: unknown;
       readonly regexKeep: RegexKeepPolicy;
+      /** The response limit, JSON bytes (see response-shape.ts). */
+      readonly responseLimit?: number;
       readonly cache?: string;
       readonly cacheMaxBytes?: number;
     }

@@ -64,7 +64,7 @@ interface TextResult {
   text: string;
   tokens: { original: number; compressed: number; budget: number };
   ratio: number;
-  kept: { sourceId: string; start: number; end: number }[];
+  kept: [number, number, number][];
 }
 
 describe.skipIf(skip)('playground page in headless Chromium', () => {

@@ -204,7 +204,13 @@ export const PLAYGROUND_JS = String.raw`
     });
     if (pos < text.length) container.appendChild(document.createTextNode(text.slice(pos)));
   }
-  function tagged(spans, cls) { return (spans || []).map(function (s) { return { start: s.start, end: s.end, cls: cls }; }); }
+  /** Spans come as [sourceIndex, start, end] (the service's compact shape) or { sourceId, start, end } (shape: full). */
+  function tagged(spans, cls) {
+    return (spans || []).map(function (s) { return Array.isArray(s) ? { start: s[1], end: s[2], cls: cls } : { start: s.start, end: s.end, cls: cls }; });
+  }
+  function ofSource(spans, index, id) {
+    return (spans || []).filter(function (s) { return Array.isArray(s) ? s[0] === index : s.sourceId === id; });
+  }
   /** Spans of text not covered by any of the given ones (white space alone stays plain). */
   function complement(text, spans, cls) {
     var sorted = spans.slice().sort(function (a, b) { return a.start - b.start; });
@@ -306,8 +312,7 @@ export const PLAYGROUND_JS = String.raw`
       var title = isObject(doc) && typeof doc.title === 'string' ? doc.title : '';
       var text = isObject(doc) && typeof doc.text === 'string' ? doc.text : '';
       var full = title ? title + '\n' + text : text;
-      var spans = tagged(data.kept.filter(function (s) { return s.sourceId === source.id; }), 'kept').concat(
-        tagged(data.dropped.filter(function (s) { return s.sourceId === source.id; }), 'dropped'));
+      var spans = tagged(ofSource(data.kept, index, source.id), 'kept').concat(tagged(ofSource(data.dropped, index, source.id), 'dropped'));
       var keptChars = spans.reduce(function (sum, s) { return sum + (s.cls === 'kept' ? s.end - s.start : 0); }, 0);
       var c = card('Document ' + (index + 1) + (title ? ' · ' + title : '') + (source.id !== String(index) ? ' (id ' + source.id + ')' : ''),
         Math.round((100 * keptChars) / Math.max(1, full.length)) + '% of characters kept', 'document');
