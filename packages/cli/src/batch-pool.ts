@@ -47,17 +47,21 @@ export class WorkerPool implements LineRunner {
   #nextSeq = 0;
   #fatal: Error | undefined;
   #closed = false;
+  readonly #timeLimitMs: number | undefined;
 
-  constructor(size: number, url: URL = BATCH_WORKER_URL) {
+  /** `options.timeLimitMs` (`--time-limit`) is sent with every line: a request over it gets a TIME_LIMIT error line. */
+  constructor(size: number, url: URL = BATCH_WORKER_URL, options: { readonly timeLimitMs?: number } = {}) {
     this.#size = Math.max(1, size);
     this.#url = url;
+    this.#timeLimitMs = options.timeLimitMs;
   }
 
   run(line: string, lineNumber: number): Promise<LineOutcome> {
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ task: { seq: this.#nextSeq++, line, lineNumber }, resolve, reject });
+      const limit = this.#timeLimitMs === undefined ? {} : { timeLimitMs: this.#timeLimitMs };
+      this.#queue.push({ task: { seq: this.#nextSeq++, line, lineNumber, ...limit }, resolve, reject });
       this.#pump();
     });
   }

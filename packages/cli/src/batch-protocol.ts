@@ -9,6 +9,8 @@ export interface BatchTask {
   readonly seq: number;
   readonly line: string;
   readonly lineNumber: number;
+  /** `--time-limit`: the request's `timeLimitMs`. */
+  readonly timeLimitMs?: number;
 }
 
 /** Worker → main. `ready` is sent once, after `@ctxpress/node` has loaded. */

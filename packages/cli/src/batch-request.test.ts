@@ -99,6 +99,34 @@ describe('handleBatchLine', () => {
     expect(value).toEqual({ id: 't', line: 7, error: { code: 'UNKNOWN_TOKENIZER', message: 'Unknown tokenizer "nope".' } });
   });
 
+  it("--time-limit: passes timeLimitMs to the library, and a TIME_LIMIT error becomes the line's error", async () => {
+    const compress = fakeCompress();
+    await handleBatchLine('{"id":"t","text":"some text","tokens":5}', 7, compress, { timeLimitMs: 250 });
+    expect(compress.calls[0]!.options.timeLimitMs).toBe(250);
+    await handleBatchLine('{"id":"u","text":"some text","tokens":5}', 8, compress);
+    expect(compress.calls[1]!.options.timeLimitMs).toBeUndefined();
+    const slow: CompressFunction = async () => {
+      throw new CtxpressError('TIME_LIMIT', 'compression stopped after 251 ms (options.timeLimitMs is 250); …');
+    };
+    const outcome = await handleBatchLine('{"id":"t","text":"x","tokens":5}', 7, slow, { timeLimitMs: 250 });
+    expect(outcome.ok).toBe(false);
+    expect((JSON.parse(outcome.json) as { error: { code: string } }).error.code).toBe('TIME_LIMIT');
+  });
+
+  it('--time-limit with the real library: a request over it gets a TIME_LIMIT line, structured ones (logs) too', async () => {
+    const { compress } = await import('@ctxpress/node');
+    const text = 'The harbour opened in 1872 after six years of work. Ships brought timber and salt.\n'.repeat(3000);
+    const over = await handleBatchLine(JSON.stringify({ id: 'big', text, ratio: 4 }), 1, compress, { timeLimitMs: 0.001 });
+    expect(JSON.parse(over.json)).toMatchObject({ id: 'big', line: 1, error: { code: 'TIME_LIMIT' } });
+    const logs = 'INFO ok 1\nERROR payment timeout\n'.repeat(3000);
+    const overLogs = await handleBatchLine(JSON.stringify({ id: 'logs', text: logs, ratio: 4, format: 'logs' }), 2, compress, { timeLimitMs: 0.001 });
+    expect(JSON.parse(overLogs.json)).toMatchObject({ id: 'logs', error: { code: 'TIME_LIMIT' } });
+    const fine = await handleBatchLine(JSON.stringify({ id: 'big', text, ratio: 4 }), 1, compress, { timeLimitMs: 60_000 });
+    const plain = await handleBatchLine(JSON.stringify({ id: 'big', text, ratio: 4 }), 1, compress);
+    expect(fine).toEqual(plain);
+    expect(fine.ok).toBe(true);
+  });
+
   it('an unexpected error is reported as INTERNAL_ERROR, not thrown', async () => {
     const failing: CompressFunction = async () => {
       throw new TypeError('boom');

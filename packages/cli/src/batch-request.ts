@@ -69,7 +69,12 @@ interface ParsedRequest {
  * @param line the raw line (without its newline)
  * @param lineNumber its 1-based number in the file, reported in error lines
  */
-export async function handleBatchLine(line: string, lineNumber: number, compress: CompressFunction): Promise<LineOutcome> {
+export async function handleBatchLine(
+  line: string,
+  lineNumber: number,
+  compress: CompressFunction,
+  limits: { readonly timeLimitMs?: number } = {},
+): Promise<LineOutcome> {
   let id: RequestId = null;
   try {
     let value: unknown;
@@ -80,7 +85,9 @@ export async function handleBatchLine(line: string, lineNumber: number, compress
     }
     if (!isRecord(value)) throw new RequestError(BatchErrorCode.invalidRequest, 'each line must be a JSON object');
     id = readId(value['id']);
-    const request = parseRequest(value);
+    const parsed = parseRequest(value);
+    // --time-limit: the library stops the request with TIME_LIMIT, reported as this line's error
+    const request = limits.timeLimitMs === undefined ? parsed : { ...parsed, options: { ...parsed.options, timeLimitMs: limits.timeLimitMs } };
     if (typeof request.input === 'string') {
       const named = [{ id: '-', text: request.input }];
       const structured = await resolveKind(request.kind, named);

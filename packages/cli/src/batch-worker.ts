@@ -11,7 +11,8 @@ if (!parentPort) throw new Error('batch-worker.js runs as a worker thread of `ct
 const port = parentPort;
 
 port.on('message', (task: BatchTask) => {
-  void handleBatchLine(task.line, task.lineNumber, compress).then((outcome) => {
+  const limits = task.timeLimitMs === undefined ? {} : { timeLimitMs: task.timeLimitMs };
+  void handleBatchLine(task.line, task.lineNumber, compress, limits).then((outcome) => {
     const message: WorkerMessage = { type: 'done', seq: task.seq, ...outcome };
     port.postMessage(message);
   });

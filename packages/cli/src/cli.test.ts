@@ -273,6 +273,18 @@ describe('ctxpress compress', () => {
       expect(stderr).toMatch(/^ctxpress: INVALID_INPUT: documents\[0\]\.text/);
     });
 
+    it('--time-limit: a compression over the limit is a TIME_LIMIT error; the same run without it succeeds', async () => {
+      const stdin = PARAGRAPH.repeat(400);
+      const limited = await cli(['compress', '--ratio', '4', '--time-limit', '0.001'], { stdin });
+      expect(limited.code).toBe(1);
+      expect(limited.stdout).toBe('');
+      expect(limited.stderr).toMatch(/^ctxpress: TIME_LIMIT: compression stopped after \d+ ms \(options\.timeLimitMs is 0\.001\)/);
+      const logs = await cli(['compress', '--ratio', '4', '--input-format', 'logs', '--time-limit', '0.001'], { stdin: 'INFO ok 1\nERROR bad 2\n'.repeat(2000) });
+      expect(logs.code).toBe(1);
+      expect(logs.stderr).toMatch(/^ctxpress: TIME_LIMIT: /);
+      expect((await cli(['compress', '--ratio', '4'], { stdin })).code).toBe(0);
+    });
+
     it('a missing file', async () => {
       const { code, stderr } = await cli(['compress', '/no/such/file.md', '--tokens', '5']);
       expect(code).toBe(1);
@@ -300,9 +312,24 @@ describe('help and version', () => {
   it('ctxpress compress --help lists every flag', async () => {
     const { code, stdout } = await cli(['compress', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--query', '--tokens', '--ratio', '--tokenizer', '--keep', '--input-format', '--format', '--documents', '--separator', '--prune', '--explain']) {
+    for (const flag of ['--query', '--tokens', '--ratio', '--tokenizer', '--keep', '--input-format', '--format', '--documents', '--separator', '--prune', '--explain', '--time-limit']) {
       expect(stdout).toContain(flag);
     }
+  });
+
+  it('--time-limit: a generous limit changes nothing; a limit that is not a number > 0 is a usage error', async () => {
+    const stdin = PARAGRAPH.repeat(20);
+    const plain = await cli(['compress', '--ratio', '4', '--query', 'fire', '--format', 'json'], { stdin });
+    const limited = await cli(['compress', '--ratio', '4', '--query', 'fire', '--format', 'json', '--time-limit', '60000'], { stdin });
+    expect(limited.code).toBe(0);
+    const strip = (text: string): unknown => ({ ...(JSON.parse(text) as Record<string, unknown>), timings: undefined });
+    expect(strip(limited.stdout)).toEqual(strip(plain.stdout));
+    for (const bad of ['0', '-5', 'abc', 'Infinity']) {
+      const { code, stderr } = await cli(['compress', '--ratio', '4', '--time-limit', bad], { stdin });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/--time-limit/);
+    }
+    expect((await cli(['batch', '-', '--time-limit', '0'], { stdin: '' })).code).toBe(2);
   });
 
   it('ctxpress --version prints the package version', async () => {

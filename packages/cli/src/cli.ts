@@ -10,7 +10,7 @@ import { BatchError, type BatchFlags, planBatch, runBatchCommand } from './comma
 import { type CompressFlags, InputError, planCompress, runCompress } from './commands/compress.js';
 import { runServe, type ServeFlags } from './commands/serve.js';
 import type { CliIo } from './io.js';
-import { parseFraction, parseRatio, parseTokenCount } from './numbers.js';
+import { parseFraction, parseMilliseconds, parseRatio, parseTokenCount } from './numbers.js';
 import { UsageError } from './usage-error.js';
 import { INPUT_KINDS } from './structured.js';
 
@@ -130,6 +130,11 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
       numberOption(parseFraction, 'a number between 0 and 1'),
     )
     .option('--explain', 'show the source with dropped text struck through, then a summary (with --format json: add per-unit scores)')
+    .option(
+      '--time-limit <ms>',
+      'stop with a TIME_LIMIT error (exit 1) when compressing takes longer than this many milliseconds',
+      numberOption(parseMilliseconds, 'a number of milliseconds > 0'),
+    )
     .option('--cache <dir|redis-url>', 'reuse per-document work across runs from this directory or a redis:// URL (text, markdown and documents; same output)')
     .addHelpText(
       'after',
@@ -152,11 +157,16 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
       'Compress one request per line of a JSONL file, in parallel worker threads, writing one result per line in the same order.\n' +
         'Request: {"id", "text" | "documents", "query"?, "tokens"? | "ratio"?, "tokenizer"?, "keep"?, "format"?}\n' +
         'Result:  {"id", "text", "tokens": {original, compressed, budget}, "ratio", "kept"}\n' +
-        'A bad line gives {"id", "line", "error": {code, message}} and the batch goes on.',
+        'A bad line (or one over --time-limit) gives {"id", "line", "error": {code, message}} and the batch goes on.',
     )
     .argument('<input>', 'JSONL file of requests ("-" reads stdin)')
     .option('-o, --output <file>', 'write results here instead of stdout')
     .option('--workers <n>', 'worker threads (default: available cores)', numberOption(parseTokenCount, 'a positive integer'))
+    .option(
+      '--time-limit <ms>',
+      'per request: a request whose compression takes longer than this many milliseconds gets a TIME_LIMIT error line',
+      numberOption(parseMilliseconds, 'a number of milliseconds > 0'),
+    )
     .action((input: string, flags: BatchFlags) => onInvocation({ command: 'batch', input, flags }));
 
   program

@@ -23,6 +23,12 @@ export function parseFraction(text: string): number | undefined {
   return value !== undefined && value > 0 && value < 1 ? value : undefined;
 }
 
+/** A time limit in milliseconds: a finite number > 0, or `undefined`. */
+export function parseMilliseconds(text: string): number | undefined {
+  const value = parseDecimal(text);
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
 export function isTokenCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }

@@ -28,6 +28,8 @@ export interface StructuredOptions {
   readonly query?: string;
   readonly tokenizer?: string | Tokenizer;
   readonly keep?: readonly (string | RegExp)[];
+  /** `--time-limit`: the compressor's `timeLimitMs`. */
+  readonly timeLimitMs?: number | undefined;
 }
 
 /** An input text with its name (a file path, or "-" for stdin). */
@@ -81,6 +83,7 @@ export async function compressStructured(kind: StructuredKind, inputs: readonly 
     ...(options.query === undefined ? {} : { query: options.query }),
     ...(options.tokenizer === undefined ? {} : { tokenizer: options.tokenizer }),
     ...(options.keep === undefined ? {} : { keep: options.keep }),
+    ...(options.timeLimitMs === undefined ? {} : { timeLimitMs: options.timeLimitMs }),
   };
   if (kind === 'code') {
     const files = inputs.map((input) => ({ path: input.id === '-' ? 'stdin' : input.id, text: input.text }));

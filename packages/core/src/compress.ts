@@ -17,6 +17,7 @@ import type {
 import { CtxpressError } from './errors.js';
 import { keepPatterns } from './keep-patterns.js';
 import { checkCommonOptions } from './check-options.js';
+import { activeDeadline, deadlineFor, runWithDeadline } from './deadline.js';
 import { createSources } from './sources.js';
 import { buildScoringContext } from './scoring-context.js';
 import { combineScores } from './scorers/combine.js';
@@ -149,6 +150,8 @@ function pinMatches(segmentation: Segmentation, keep: readonly RegExp[]): Uint8A
  * @example
  * const result = compressSync(longText, { budget: { ratio: 4 }, query: 'Who won?', tokenizer });
  * result.text; // ≤ budget tokens, made only of spans of the input
+ *
+ * With `options.timeLimitMs` / `options.signal` (opt-in) it throws `TIME_LIMIT` / `ABORTED` instead of finishing late.
  */
 export function compressSync(input: CompressInput, options: CompressOptions): CompressionResult {
   const prepared = prepareCompression(input, options);
@@ -192,6 +195,23 @@ export function prepareCompression(
   prepare: PrepareOptions = {},
 ): PreparedCompression {
   const tokenizer = checkCommonOptions(options);
+  // options.signal / options.timeLimitMs: the limit counts from here and covers every later compress() / select() too
+  const deadline = deadlineFor(options);
+  if (deadline === undefined) return prepareWith(input, options, prepare, tokenizer);
+  const prepared = runWithDeadline(deadline, () => prepareWith(input, options, prepare, tokenizer));
+  return {
+    original: prepared.original,
+    compress: (budget) => runWithDeadline(deadline, () => prepared.compress(budget)),
+    select: (budget) => runWithDeadline(deadline, () => prepared.select(budget)),
+  };
+}
+
+function prepareWith(
+  input: CompressInput,
+  options: Omit<CompressOptions, 'budget'> & { readonly budget?: CompressOptions['budget'] },
+  prepare: PrepareOptions,
+  tokenizer: Tokenizer,
+): PreparedCompression {
   const t0 = now();
   let calls = 0;
   const separator = options.separator ?? '\n';
@@ -230,6 +250,7 @@ export function prepareCompression(
   if (!apart && cached !== undefined && options.cache !== undefined && cached.counts === undefined)
     storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens });
   timings['count'] = now() - t;
+  activeDeadline()?.check();
   const prepareTimings = { ...timings };
 
   /** The scoring state, built on the first budget that needs it (an input that already fits needs none). */
@@ -254,6 +275,7 @@ export function prepareCompression(
     if (cached !== undefined && options.cache !== undefined && unitTokens === undefined)
       storeCounts(options.cache, cached.keys.countsKey, { original, unitTokens: context.tokens });
     scoreTimings['tokenize'] = now() - ts;
+    activeDeadline()?.check();
     ts = now();
     const pinned = pinMatches(segmentation, keepRegExps);
     const hasQuery = options.query !== undefined && options.query.trim().length > 0;
@@ -303,6 +325,7 @@ export function prepareCompression(
     let renderMs = 0;
     /** One selection at `selectionBudget`, pruned and rendered, recounted exactly. */
     const attempt = (selectionBudget: number): Attempt => {
+      activeDeadline()?.check();
       let ts = now();
       const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget: selectionBudget, separatorTokens });
       selectMs += now() - ts;
@@ -434,7 +457,9 @@ function fitToBudget(
   const value = (u: number): number => (Number.isNaN(gains[u]!) ? combined[u]! : gains[u]!);
   removable.sort((a, b) => value(a) - value(b) || b - a);
   let { rendered, compressed } = attempt;
+  const deadline = activeDeadline();
   while (compressed > budget) {
+    deadline?.check();
     let overflow = compressed - budget;
     let removed = 0;
     // least valuable first; an anchor whose dependants are still kept waits until they are gone
@@ -515,7 +540,9 @@ function cutToFit(
   const unit = units[best]!;
   const text = segmentation.sources[unit.source]!.text;
   let room = budget;
+  const deadline = activeDeadline();
   for (let tries = 0; tries < 8 && room > 0; tries++) {
+    deadline?.check();
     const cut = prefixEnd(text, unit.start, unit.end, room, tokenizer);
     if (cut <= unit.start) return attempt;
     const keep = attempt.selection.keep;
@@ -663,7 +690,9 @@ function prunePieces(
   const pieces = new Map<number, ReadonlyArray<readonly [number, number]>>();
   const sourceContexts = new Map<number, PruneContext>();
   const units = segmentation.units;
+  const deadline = activeDeadline();
   for (let u = 0; u < units.length; u++) {
+    deadline?.tick();
     if (keep[u] !== 1 || pinned[u] === 1) continue;
     const unit = units[u]!;
     let pc = sourceContexts.get(unit.source);

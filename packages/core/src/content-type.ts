@@ -6,6 +6,7 @@
 import type { Budget, CompressionResult, Tokenizer } from './types.js';
 import { CtxpressError } from './errors.js';
 import { compressSync } from './compress.js';
+import { withDeadline, type LimitOptions } from './deadline.js';
 import { detectFormat } from './sources.js';
 import { compressJson } from './json/compress-json.js';
 import type { JsonCompressionResult } from './json/compress-json.js';
@@ -61,7 +62,8 @@ export function detectContentType(text: string): ContentType {
   return detectFormat(text) === 'markdown' ? 'markdown' : 'text';
 }
 
-export interface ToolOutputOptions {
+/** `signal` and `timeLimitMs` (`LimitOptions`) cover the whole call, whichever compressor runs. */
+export interface ToolOutputOptions extends LimitOptions {
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;
   readonly query?: string;
@@ -100,7 +102,10 @@ export function compressToolOutput(text: string, options: ToolOutputOptions): To
   if (!['auto', 'json', 'logs', 'markdown', 'text'].includes(requested)) {
     throw new CtxpressError('INVALID_OPTION', `options.contentType must be one of auto, json, logs, markdown, text; got ${JSON.stringify(requested)}.`);
   }
-  const contentType: ContentType = requested === 'auto' ? detectContentType(text) : requested;
+  return withDeadline(options, () => compressToolOutputAs(text, options, requested === 'auto' ? detectContentType(text) : requested));
+}
+
+function compressToolOutputAs(text: string, options: ToolOutputOptions, contentType: ContentType): ToolOutputResult {
   const common = {
     budget: options.budget,
     tokenizer: options.tokenizer,

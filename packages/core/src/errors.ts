@@ -9,7 +9,11 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   | 'UNKNOWN_TOKENIZER'
   | 'BUDGET_UNSATISFIABLE'
-  | 'DEPENDENCY_MISSING';
+  | 'DEPENDENCY_MISSING'
+  /** `options.timeLimitMs` ran out before the call finished (opt-in; the input may be sent uncompressed instead). */
+  | 'TIME_LIMIT'
+  /** `options.signal` was aborted (before the call, or while it ran). */
+  | 'ABORTED';
 
 const marker = Symbol.for('ctxpress.error');
 

@@ -34,6 +34,8 @@ export type {
 export type { CompressOptions, Pipeline, Segmenter, WeightedScorer } from './options.js';
 export { CtxpressError, isCtxpressError } from './errors.js';
 export type { ErrorCode } from './errors.js';
+export { checkLimitOptions } from './deadline.js';
+export type { LimitOptions } from './deadline.js';
 export { compressSync, prepareCompression, defaultPipeline, resolveBudget } from './compress.js';
 export type { PreparedCompression } from './compress.js';
 export { createSources, detectFormat } from './sources.js';

@@ -1,5 +1,6 @@
 import type { Allocator, Budget, Pruner, Scorer, Segmentation, Selector, Source, SourceFormat, Tokenizer } from './types.js';
 import type { SegmentCacheOptions } from './cache/segment-cache.js';
+import type { LimitOptions } from './deadline.js';
 
 /** Turns sources into units. */
 export interface Segmenter {
@@ -28,7 +29,8 @@ export interface Pipeline {
   readonly pruner: Pruner | undefined;
 }
 
-export interface CompressOptions {
+/** `signal` and `timeLimitMs` (see `LimitOptions`) are opt-in limits: results are unchanged when they are not reached. */
+export interface CompressOptions extends LimitOptions {
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;
   /** With a query, relevance to it leads; without, informative non-redundant content is kept. */

@@ -1,5 +1,6 @@
 import type { ScoringContext, Segmentation, Tokenizer } from './types.js';
 import { forEachTerm, nextWord, termsOfWord } from './text/terms.js';
+import { activeDeadline } from './deadline.js';
 
 /** Fields of a distinct word's entry: source, start, length, hash, packed term ids. */
 const ENTRY = 5;
@@ -210,8 +211,10 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
   const tokens = unitTokens ?? new Uint32Array(n);
   const sourceTexts: string[] = [];
   for (const source of sources) sourceTexts.push(source.text);
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
   // texts and counts first: the tokenizer is caller code, and must not run while the shared extractor is in use
   for (let i = 0; i < n; i++) {
+    deadline?.tick();
     const unit = units[i]!;
     texts[i] = sourceTexts[unit.source]!.slice(unit.start, unit.end);
     if (unitTokens === undefined) tokens[i] = tokenizer.count(texts[i]!);
@@ -219,10 +222,16 @@ export function buildScoringContext(segmentation: Segmentation, tokenizer: Token
   const termOffsets = new Uint32Array(n + 1);
   const x = extractor;
   x.reset(sourceTexts, n);
-  for (let i = 0; i < n; i++) {
-    const unit = units[i]!;
-    termOffsets[i] = x.count;
-    x.addUnit(unit.source, unit.start, unit.end, i + 1);
+  try {
+    for (let i = 0; i < n; i++) {
+      deadline?.tick();
+      const unit = units[i]!;
+      termOffsets[i] = x.count;
+      x.addUnit(unit.source, unit.start, unit.end, i + 1);
+    }
+  } catch (error) {
+    x.release(); // stopped by the deadline: do not hold the call's data
+    throw error;
   }
   termOffsets[n] = x.count;
   const vocabulary = x.vocabulary;

@@ -1,6 +1,7 @@
 /**
  * The structure-aware compressors of @ctxpress/core (JSON, logs, tool output, chat) as async functions that take the
  * tokenizer by name (default o200k_base) or as an object — the same shape as `compress()` next to `compressSync()`.
+ * `signal` / `timeLimitMs` are checked before any await (an aborted signal rejects at once) and again by the core.
  * @module
  */
 import * as core from '@ctxpress/core';
@@ -29,16 +30,19 @@ export async function resolveTokenizer(tokenizer: string | Tokenizer | undefined
 
 /** Compresses a tool result, detecting JSON, logs, Markdown or text unless `contentType` says. */
 export async function compressToolOutput(text: string, options: WithNamedTokenizer<ToolOutputOptions>): Promise<ToolOutputResult> {
+  core.checkLimitOptions(options);
   return core.compressToolOutput(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
 /** Compresses JSON (text or a value) to valid JSON within the budget. */
 export async function compressJson(input: unknown, options: WithNamedTokenizer<JsonCompressionOptions>): Promise<JsonCompressionResult> {
+  core.checkLimitOptions(options);
   return core.compressJson(input, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
 /** Compresses a log: folds repeated lines, keeps errors, warnings and stack traces. */
 export async function compressLogs(text: string, options: WithNamedTokenizer<LogCompressionOptions>): Promise<LogCompressionResult> {
+  core.checkLimitOptions(options);
   return core.compressLogs(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
@@ -56,6 +60,7 @@ export type NodeChatCompressOptions = Omit<WithNamedTokenizer<ChatCompressOption
  * identical with and without it.
  */
 export async function compressChat(messages: readonly unknown[], options: NodeChatCompressOptions): Promise<ChatCompressionResult> {
+  core.checkLimitOptions(options);
   const { cache, onCacheEvent, ...rest } = options;
   const base: ChatCompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
   if (cache === undefined) return core.compressChat(messages as unknown[], base);

@@ -160,6 +160,20 @@ describe('ctxpress batch (built binary, worker threads)', () => {
     expect(stderr).toMatch(/^ctxpress: cannot write \/no\/such\/dir\/out\.jsonl: ENOENT/);
   });
 
+  it('--time-limit: a request over the limit gets a TIME_LIMIT error line and the batch goes on (exit 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctxpress-batch-'));
+    const path = join(dir, 'in.jsonl');
+    const big = 'The harbour opened in 1872 after six years of work. Ships brought timber and salt.\n'.repeat(3000);
+    writeFileSync(path, `${JSON.stringify({ id: 'big', text: big, ratio: 4 })}\n{"id": "broken"\n${JSON.stringify({ id: 'big2', text: big, tokens: 500 })}\n`);
+    const { code, stdout, stderr } = await ctxpress(['batch', path, '--workers', '1', '--time-limit', '0.001']);
+    expect(code).toBe(0);
+    const out = parseOutput(stdout);
+    expect(out[0]).toMatchObject({ id: 'big', line: 1, error: { code: 'TIME_LIMIT' } });
+    expect(out[1]).toMatchObject({ id: null, line: 2, error: { code: 'INVALID_JSON' } });
+    expect(out[2]).toMatchObject({ id: 'big2', line: 3, error: { code: 'TIME_LIMIT' } });
+    expect(stderr).toMatch(/3 lines, 0 ok, 3 errors/);
+  });
+
   it('exits 2 on a usage error', async () => {
     const { code, stderr } = await ctxpress(['batch', SAMPLE_BATCH, '--workers', 'many']);
     expect(code).toBe(2);

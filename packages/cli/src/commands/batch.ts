@@ -19,6 +19,8 @@ import { UsageError } from '../usage-error.js';
 export interface BatchFlags {
   readonly output?: string;
   readonly workers?: number;
+  /** `--time-limit MS`: each request's `timeLimitMs`. */
+  readonly timeLimit?: number;
 }
 
 export interface BatchPlan {
@@ -27,6 +29,8 @@ export interface BatchPlan {
   /** Undefined writes to stdout. */
   readonly output: string | undefined;
   readonly workers: number;
+  /** Each request's time limit in ms (a request over it gets a TIME_LIMIT error line). */
+  readonly timeLimitMs?: number | undefined;
 }
 
 /** Counts so far; `bytesDone` covers the input lines whose results are written. */
@@ -53,7 +57,12 @@ export function planBatch(input: string, flags: BatchFlags, cwd: string): BatchP
   if (flags.output !== undefined && input !== '-' && resolve(cwd, flags.output) === resolve(cwd, input)) {
     throw new UsageError('-o must not be the input file (it would be overwritten while being read)');
   }
-  return { input, output: flags.output, workers: flags.workers ?? availableParallelism() };
+  return {
+    input,
+    output: flags.output,
+    workers: flags.workers ?? availableParallelism(),
+    ...(flags.timeLimit === undefined ? {} : { timeLimitMs: flags.timeLimit }),
+  };
 }
 
 /**
@@ -146,7 +155,7 @@ export async function runBatchCommand(plan: BatchPlan, io: CliIo): Promise<numbe
   const sink =
     plan.output === undefined ? new Sink(io.stdout, 'stdout', false) : new Sink(createWriteStream(resolve(cwd, plan.output)), plan.output, true);
   const progress = new Progress(io.stderr, io.stderrIsTTY, size);
-  const pool = new WorkerPool(plan.workers);
+  const pool = new WorkerPool(plan.workers, undefined, plan.timeLimitMs === undefined ? {} : { timeLimitMs: plan.timeLimitMs });
   const started = performance.now();
   let stats: BatchStats;
   try {

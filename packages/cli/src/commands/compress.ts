@@ -24,6 +24,8 @@ export interface CompressFlags {
   readonly documents?: string;
   readonly separator?: string;
   readonly prune?: number;
+  /** `--time-limit MS`: the library's `timeLimitMs` (TIME_LIMIT error, exit 1, when reached). */
+  readonly timeLimit?: number;
   readonly explain?: boolean;
   readonly cache?: string;
 }
@@ -87,6 +89,7 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   if (flags.keep !== undefined && flags.keep.length > 0) options.keep = parseKeepPatterns(flags.keep);
   if (flags.separator !== undefined) options.separator = unescapeSeparator(flags.separator);
   if (flags.prune !== undefined) options.prune = flags.prune;
+  if (flags.timeLimit !== undefined) options.timeLimitMs = flags.timeLimit;
   if (explain) options.explain = true;
   let cacheDirectory: string | undefined;
   let cacheUrl: string | undefined;

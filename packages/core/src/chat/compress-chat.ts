@@ -16,6 +16,7 @@ import { segmentCacheKeysFor } from '../cache/keys.js';
 import { checkCacheOptions, sourceCountsKey } from '../cache/segment-cache.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
+import { activeDeadline, withDeadline } from '../deadline.js';
 import type { Tokenizer } from '../types.js';
 import { ADAPTERS } from './adapters.js';
 import { detectChatFormat } from './detect.js';
@@ -145,16 +146,28 @@ export function chatCacheKeys(
  * `keepLastTurns` turns are pinned; older messages are kept, cut extractively (query-aware), replaced by a one-line
  * placeholder or dropped; tool calls are never changed; the output is a valid request in the input's format.
  * @throws CtxpressError INVALID_INPUT (bad messages, orphan tool calls/results), INVALID_OPTION, INVALID_BUDGET,
- *   BUDGET_UNSATISFIABLE (the pinned part alone is over the budget).
+ *   BUDGET_UNSATISFIABLE (the pinned part alone is over the budget), TIME_LIMIT / ABORTED (`timeLimitMs` / `signal`).
  */
 export function compressChat(messages: readonly unknown[], options: ChatCompressOptions): ChatCompressionResult {
-  const { tokenizer, keepLastTurns, halfLife } = checkOptions(options);
+  const checked = checkOptions(options);
+  return withDeadline(options, () => compressChatWith(messages, options, checked));
+}
+
+function compressChatWith(
+  messages: readonly unknown[],
+  options: ChatCompressOptions,
+  { tokenizer, keepLastTurns, halfLife }: ReturnType<typeof checkOptions>,
+): ChatCompressionResult {
   const { format, parsed } = parseChat(messages, options.format);
   const structure = analyseChat(parsed, format, keepLastTurns);
 
   // whole-text counts come from the cache when there is one (a conversation that grew by a turn recounts that turn)
   const count = cachedCounter(tokenizer, options.cache);
-  const slotTokens = parsed.map((m) => m.slots.map((s) => count(s.text)));
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
+  const slotTokens = parsed.map((m) => {
+    deadline?.check();
+    return m.slots.map((s) => count(s.text));
+  });
   const media = mediaTokensOf(options);
   const overhead = parsed.map((m) => m.calls.reduce((sum, c) => sum + count(c.args), MESSAGE_OVERHEAD + media * mediaParts(m.raw)));
   const full = parsed.map((_, i) => overhead[i]! + slotTokens[i]!.reduce((a, b) => a + b, 0));

@@ -26,6 +26,7 @@
  * @module
  */
 import { compressSync } from '../compress.js';
+import { rethrowIfStopped } from '../deadline.js';
 import { exactCount } from '../exact-count.js';
 import { COUNT_CACHE_MIN_CHARS } from '../cache/count-cache.js';
 import { isImportant } from './importance.js';
@@ -166,7 +167,8 @@ export function compressPrefixStable(input: PrefixStableInput): PrefixStableResu
           });
           compressedCounts.set(result.text, result.tokens.compressed);
           return result.text;
-        } catch {
+        } catch (error) {
+          rethrowIfStopped(error); // options.timeLimitMs / signal
           return '';
         }
       });

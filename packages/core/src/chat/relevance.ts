@@ -11,6 +11,7 @@
 import { compressSync, defaultPipeline, prepareCompression, type PreparedCompression } from '../compress.js';
 import { exactCount } from '../exact-count.js';
 import { CtxpressError, isCtxpressError } from '../errors.js';
+import { activeDeadline, rethrowIfStopped } from '../deadline.js';
 import { compressJson } from '../json/compress-json.js';
 import type { Scorer, Tokenizer, DocumentInput } from '../types.js';
 import type { WeightedScorer } from '../options.js';
@@ -483,6 +484,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   const minCut = MIN_CUT_TOKENS;
   /** One attempt; `undefined` when the `keep` matches alone do not fit `elastic`. */
   const attempt = (elastic: number): { outcomes: MessageOutcome[]; total: number } | undefined => {
+    activeDeadline()?.check(); // options.timeLimitMs / signal of compressChat (deadline.ts)
     const kept = new Map<string, Array<readonly [number, number]>>(); // `${message}:${slot}` -> kept ranges in slot offsets
     if ((elastic >= 1 || hasKeep) && documents.length > 0) {
       let spans;
@@ -687,7 +689,8 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
         let cut: string;
         try {
           cut = compressSync(only.text, { budget: { tokens: slack - overhead[i]! }, tokenizer, ...(hasQuery ? { query } : {}) }).text;
-        } catch {
+        } catch (error) {
+          rethrowIfStopped(error); // options.timeLimitMs / signal
           continue;
         }
         if (cut.trim() === '') continue;
@@ -827,7 +830,8 @@ function shrinkJson(
   try {
     const r = compressJson(text, { budget: { tokens: target }, tokenizer, ...(query !== undefined && query.trim() !== '' ? { query } : {}) });
     return r.tokens.compressed < tokens ? r.text : null;
-  } catch {
+  } catch (error) {
+    rethrowIfStopped(error); // options.timeLimitMs / signal
     return null;
   }
 }

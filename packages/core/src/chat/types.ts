@@ -5,6 +5,7 @@
  */
 import type { Budget, Tokenizer } from '../types.js';
 import type { SegmentCacheOptions } from '../cache/segment-cache.js';
+import type { LimitOptions } from '../deadline.js';
 
 /** The message formats `compressChat` reads and writes. */
 /** `openai-responses`: the `input` items of OpenAI's Responses API (`message`, `function_call`, `function_call_output`). */
@@ -13,7 +14,8 @@ export type ChatFormat = 'openai' | 'anthropic' | 'ai-sdk' | 'openai-responses';
 /** How much of an older message survives. `pinned` = system prompt or one of the last turns, always whole. */
 export type ChatFidelity = 'pinned' | 'full' | 'compressed' | 'placeholder' | 'dropped';
 
-export interface ChatCompressOptions {
+/** `signal` and `timeLimitMs` (`LimitOptions`): opt-in limits, throwing ABORTED / TIME_LIMIT; results are unchanged when not reached. */
+export interface ChatCompressOptions extends LimitOptions {
   /** Over the total chat tokens (see `countChatMessage`). `{ ratio }` targets floor(original / ratio). */
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;

@@ -9,6 +9,7 @@ import { exactCount } from '../exact-count.js';
 import type { Budget, Source, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { checkCommonOptions } from '../check-options.js';
+import { activeDeadline, withDeadline, type LimitOptions } from '../deadline.js';
 import { resolveBudget } from '../compress.js';
 import { buildScoringContext } from '../scoring-context.js';
 import { bm25Scorer } from '../scorers/bm25-scorer.js';
@@ -26,7 +27,8 @@ export interface CodeFile {
   readonly language?: string;
 }
 
-export interface CodeCompressOptions {
+/** `signal` and `timeLimitMs` (`LimitOptions`): opt-in limits, throwing ABORTED / TIME_LIMIT; results are unchanged when not reached. */
+export interface CodeCompressOptions extends LimitOptions {
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;
   /** The instruction, or the code around the completion point. Identifiers in it pull their definitions in. */
@@ -133,6 +135,11 @@ export function normalizeCodeFiles(input: readonly CodeFile[] | string, language
  */
 export function compressCodeSync(input: readonly CodeFile[] | string, options: CodeCompressOptions): CodeCompressionResult {
   const tokenizer = checkCommonOptions(options);
+  return withDeadline(options, () => compressCodeWith(input, options, tokenizer));
+}
+
+function compressCodeWith(input: readonly CodeFile[] | string, options: CodeCompressOptions, tokenizer: Tokenizer): CodeCompressionResult {
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
   const t0 = performance.now();
   const beta = options.importanceBeta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0))
@@ -151,6 +158,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
   const files: FileState[] = [];
   let base = 0;
   for (const f of inputFiles) {
+    deadline?.check();
     const segmenter = segmenterFor(f.language, f.path);
     const outline = f.text.trim().length === 0 ? { language: f.language, items: [], errors: 0 } : segmenter.outline(f.text);
     const syntax = elisionSyntax(outline.language);
@@ -255,6 +263,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
   }
   const refs: number[][] = Array.from({ length: n }, () => []);
   for (let g = 0; g < n; g++) {
+    deadline?.tick();
     const it = items[g]!;
     if (!(it.kind === 'function' || it.kind === 'method' || (it.kind === 'class' && kids(g).length === 0))) continue;
     const text = files[fileOfItem[g]!]!.text.slice(it.declStart, it.end);
@@ -281,6 +290,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
   const markerCost = new Uint32Array(files.length);
   files.forEach((f, i) => (markerCost[i] = count(f.syntax.marker) + 1));
   for (let g = 0; g < n; g++) {
+    deadline?.tick();
     const it = items[g]!;
     // a visible item may open a run of elided siblings before it: its cost carries one marker (blocks: half, in the knapsack)
     const overhead = it.kind === 'block' ? 1 : markerCost[fileOfItem[g]!]!;
@@ -379,6 +389,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
     }
     let carry = 0; // share a function could not use (knapsack granularity) passes to the next one; a rounded-up one is paid back
     selected.forEach((g, i) => {
+      deadline?.tick();
       if (mode[g] === MODE_SKELETON) {
         // its signature is already in (phase 0b): decide afresh, with the skeleton's tokens back in the pool
         spent -= skelCost[g]!;
@@ -544,6 +555,7 @@ export function compressCodeSync(input: readonly CodeFile[] | string, options: C
   let compressed = count(rendered.text);
   // verifier: downgrade the least valuable visible pieces until the recount fits
   while (compressed > budget) {
+    deadline?.check();
     const candidates: Array<{ g: number; value: number; saves: number; to: number }> = [];
     for (let g = 0; g < n; g++) {
       const m = mode[g]!;

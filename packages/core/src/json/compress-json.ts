@@ -14,10 +14,12 @@ import type { Budget, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
 import { checkCommonOptions } from '../check-options.js';
+import { activeDeadline, withDeadline, type LimitOptions } from '../deadline.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
-export interface JsonCompressionOptions {
+/** `signal` and `timeLimitMs` (`LimitOptions`): opt-in limits, throwing ABORTED / TIME_LIMIT; results are unchanged when not reached. */
+export interface JsonCompressionOptions extends LimitOptions {
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;
   /** Values whose key path or text matches the query are kept first (BM25 over key path + value terms). */
@@ -517,6 +519,11 @@ function skeleton(node: Node): unknown {
  */
 export function compressJson(input: string | unknown, options: JsonCompressionOptions): JsonCompressionResult {
   const tokenizer = checkCommonOptions(options);
+  return withDeadline(options, () => compressJsonWith(input, options, tokenizer));
+}
+
+function compressJsonWith(input: string | unknown, options: JsonCompressionOptions, tokenizer: Tokenizer): JsonCompressionResult {
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
   const keep = keepPatterns(options.keep, false);
   let value: unknown;
   let originalText: string;
@@ -538,6 +545,7 @@ export function compressJson(input: string | unknown, options: JsonCompressionOp
     }
   }
   checkDepth(value);
+  deadline?.check();
   const original = tokenizer.count(originalText);
   const budget = resolveBudget(options.budget, original);
   const stringify = (v: unknown): string => (indent === 0 ? JSON.stringify(v) : JSON.stringify(v, null, indent));
@@ -547,6 +555,7 @@ export function compressJson(input: string | unknown, options: JsonCompressionOp
   if (options.query !== undefined && terms(options.query).length > 0) scoreLeaves(leaves, options.query);
   else scoreRareValues(leaves);
   propagate(root);
+  deadline?.check();
 
   const finish = (text: string, compressed: number, out: unknown, folded: JsonFold[], truncated: JsonTruncation[]): JsonCompressionResult => ({
     text,
@@ -579,6 +588,7 @@ export function compressJson(input: string | unknown, options: JsonCompressionOp
     const key = `${level.items}|${level.matches}|${level.chars}|${level.keys}|${level.skeleton === true}`;
     let r = memo.get(key);
     if (r === undefined) {
+      deadline?.check();
       const st: RenderState = { level, folded: [], truncated: [] };
       const out = level.skeleton === true ? skeleton(root) : renderNode(root, '', st);
       if (level.skeleton === true) {

@@ -18,10 +18,12 @@ import type { Budget, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
 import { checkCommonOptions } from '../check-options.js';
+import { activeDeadline, withDeadline, type LimitOptions } from '../deadline.js';
 import { resolveBudget } from '../compress.js';
 import { terms } from '../text/terms.js';
 
-export interface LogCompressionOptions {
+/** `signal` and `timeLimitMs` (`LimitOptions`): opt-in limits, throwing ABORTED / TIME_LIMIT; results are unchanged when not reached. */
+export interface LogCompressionOptions extends LimitOptions {
   readonly budget: Budget;
   readonly tokenizer: Tokenizer;
   readonly query?: string;
@@ -135,6 +137,11 @@ interface LogUnit {
 export function compressLogs(text: string, options: LogCompressionOptions): LogCompressionResult {
   if (typeof text !== 'string') throw new CtxpressError('INVALID_INPUT', `compressLogs: the input must be a string, got ${typeof text}.`);
   const tokenizer = checkCommonOptions(options);
+  return withDeadline(options, () => compressLogsWith(text, options, tokenizer));
+}
+
+function compressLogsWith(text: string, options: LogCompressionOptions, tokenizer: Tokenizer): LogCompressionResult {
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
   const keep = keepPatterns(options.keep, false);
   const original = tokenizer.count(text);
   const budget = resolveBudget(options.budget, original);
@@ -143,7 +150,10 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   }
   const lines = splitLines(text);
   const n = lines.length;
-  const templates = lines.map((l) => logTemplate(l.text));
+  const templates = lines.map((l) => {
+    deadline?.tick();
+    return logTemplate(l.text);
+  });
 
   // ---- pinned blocks: an error line with its frames / continuation lines
   const blockOf = new Int32Array(n).fill(-1); // block id of each line in a pinned block
@@ -151,6 +161,7 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   let current = -1;
   let traceback = false;
   for (let i = 0; i < n; i++) {
+    deadline?.tick();
     const t = lines[i]!.text;
     const blank = t.trim().length === 0;
     const err = !blank && isErrorLine(t);
@@ -192,6 +203,7 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   const marker = (a: number, b: number): string => `… ×${b - a + 1} similar lines (lines ${a + 1}–${b + 1})`;
   let i = 0;
   while (i < n) {
+    deadline?.tick();
     const block = blockOf[i]!;
     if (block >= 0) {
       let e = i;
@@ -259,6 +271,7 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   let maxRel = 0;
   for (const r of relevance) if (r > maxRel) maxRel = r;
   for (let u = 0; u < units.length; u++) {
+    deadline?.tick();
     const unit = units[u]!;
     const freq = templateCount.get(templates[unit.first]!)!;
     const rarity = Math.log((n + 1) / freq) / Math.log(n + 1);
@@ -323,6 +336,7 @@ export function compressLogs(text: string, options: LogCompressionOptions): LogC
   dropOrder.sort((a, b) => units[a]!.score - units[b]!.score || b - a);
   const pinnedDrop = pinnedOrder.filter((u) => keepUnit[u] === 1).reverse(); // oldest pinned first, the last line last
   while (count > budget) {
+    deadline?.check();
     // drop units worth at least the overshoot (estimated), then recount
     let over = count - budget;
     while (over > 0) {

@@ -1,5 +1,6 @@
 import type { WeightedScorer } from '../options.js';
 import type { ScoringContext } from '../types.js';
+import { activeDeadline } from '../deadline.js';
 
 /**
  * Combines scorers into one score per unit: each scorer's scores are divided by their maximum (so every scorer
@@ -12,7 +13,9 @@ export function combineScores(
   const n = context.texts.length;
   const combined = new Float64Array(n);
   const parts: Array<{ name: string; scores: Float64Array }> = [];
+  const deadline = activeDeadline();
   for (const { scorer, weight } of scorers) {
+    deadline?.check();
     const scores = scorer.score(context);
     parts.push({ name: scorer.name, scores });
     let max = 0;

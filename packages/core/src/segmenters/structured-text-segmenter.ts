@@ -13,6 +13,7 @@
 import type { Segmenter } from '../options.js';
 import type { Group, Segmentation, Source, Unit, UnitKind } from '../types.js';
 import { forEachSentence } from '../text/sentences.js';
+import { activeDeadline } from '../deadline.js';
 
 export interface StructuredTextSegmenterOptions {
   /** A line of a multi-line block longer than this (UTF-16 units) is split into sentences. Default 320. */
@@ -292,7 +293,9 @@ export function structuredTextSegmenter(options: StructuredTextSegmenterOptions 
       addTextBlock(b, text, source, section, paragraph, titleAnchor);
       paragraph = [];
     };
+    const deadline = activeDeadline();
     for (let li = 0; li < lines.length; li++) {
+      deadline?.tick();
       const [s, e] = lines[li] as [number, number];
       if (isBlank(text, s, e)) {
         flushParagraph();
@@ -404,7 +407,11 @@ export function structuredTextSegmenter(options: StructuredTextSegmenterOptions 
     name: 'structured-text',
     segment(sources: readonly Source[]): Segmentation {
       const b: Builder = { units: [], blocks: [], sections: [] };
-      for (const src of sources) segmentSource(b, src);
+      const deadline = activeDeadline();
+      for (const src of sources) {
+        deadline?.tick();
+        segmentSource(b, src);
+      }
       return { sources, units: b.units, blocks: b.blocks, sections: b.sections };
     },
   };

@@ -1,5 +1,6 @@
 import type { SelectionInput, SelectionResult, Selector, ScoringContext } from '../types.js';
 import { idf } from '../scoring-context.js';
+import { activeDeadline } from '../deadline.js';
 
 export interface GreedySelectorOptions {
   /** Redundancy penalty: a unit whose terms are all covered by kept units loses this fraction of its value. Default 0.5. */
@@ -102,10 +103,12 @@ function selectGreedy(input: SelectionInput, mu: number, alpha: number): Selecti
   let heapSize = 0;
   for (let u = 0; u < n; u++) if (keep[u] === 0 && unitScores[u]! > 0) heapPush(heapIdx, heapVal, heapSize++, u, gainOf(run, u));
   const deferred: number[] = [];
+  const deadline = activeDeadline(); // options.timeLimitMs / signal (deadline.ts); undefined without them
   for (let pass = 0; pass < 2; pass++) {
     const useCaps = pass === 0;
     if (!useCaps) for (const u of deferred) if (keep[u] === 0) heapPush(heapIdx, heapVal, heapSize++, u, gainOf(run, u));
     while (heapSize > 0) {
+      deadline?.tick();
       const u = heapPop(heapIdx, heapVal, heapSize--);
       if (keep[u] === 1) continue;
       const g = gainOf(run, u);

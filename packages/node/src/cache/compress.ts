@@ -4,7 +4,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { compressSync, CtxpressError } from '@ctxpress/core';
+import { checkLimitOptions, compressSync, CtxpressError } from '@ctxpress/core';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
 import { memoryCacheStore, segmentCacheKeysFor, tieredCacheStore } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
@@ -82,6 +82,7 @@ export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
  * a cache; a failing store only costs the time to compute.
  */
 export async function compressWithCache(input: CompressInput, options: CachedCompressOptions): Promise<CompressionResult> {
+  checkLimitOptions(options); // signal / timeLimitMs: checked before any await; the core checks the signal again before its work
   const { cache, onCacheEvent, ...rest } = options;
   const base: CompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
   if (cache === undefined) return compressSync(input, base);

@@ -2,7 +2,7 @@
  * `compressCode()`: code-aware compression with tree-sitter segmentation and tokenizers by name.
  * @module
  */
-import { CtxpressError } from '@ctxpress/core';
+import { checkLimitOptions, CtxpressError } from '@ctxpress/core';
 import type { Tokenizer } from '@ctxpress/core';
 import { getTokenizer } from '../tokenizers/registry.js';
 import { compressCodeSync, indentationSegmenter, normalizeCodeFiles } from './core-code.js';
@@ -25,6 +25,7 @@ export async function compressCode(input: readonly CodeFile[] | string, options:
   if (typeof options !== 'object' || options === null) {
     throw new CtxpressError('INVALID_OPTION', 'options are required: { budget: { tokens } | { ratio }, query?, tokenizer?, language? }.');
   }
+  checkLimitOptions(options); // signal / timeLimitMs: checked before any await; the core checks the signal again before its work
   const tokenizer =
     typeof options.tokenizer === 'object' && options.tokenizer !== null ? options.tokenizer : await getTokenizer(options.tokenizer ?? 'o200k_base');
   let segmenter = options.segmenter;
