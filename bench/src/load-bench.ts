@@ -5,7 +5,12 @@
  * conversations to a fake upstream, at 1, 20 and 100 concurrent connections for a few seconds each (a small concurrent
  * fetch loop; no autocannon). The whole sequence runs twice, so the server's RSS after the second pass against the
  * first shows growth that is not a one-off high-water mark. Then fault runs on the proxy: upstream slow, upstream down,
- * compressor throwing — every request must get the upstream's answer or an error response, none may be lost.
+ * compressor throwing — every request must get the upstream's answer or an error response, none may be lost. Last,
+ * slow inputs mixed into normal traffic (issue 9): normal `/v1/compress` and proxy requests at 18 connections on a fresh
+ * server (2 workers by default, the service's default 10 s time limit), first alone, then with 2 more connections sending
+ * inputs that are still slow after the tokenizer fix (a 1M-character run of one letter, 126k characters of CJK without
+ * punctuation, a `keep` regular expression `/a+b/` that scans 60k `a`s quadratically), so the normal requests' p50/p99
+ * with and without them stand side by side.
  * Reports p50/p99 latency, throughput, errors and RSS before/after, as data and as a Markdown table.
  * @module
  */
@@ -31,14 +36,21 @@ export interface LoadBenchOptions {
   readonly passes?: number;
   /** Run the proxy fault steps. Default true. */
   readonly faults?: boolean;
+  /** Run the slow-inputs steps (normal traffic alone, then with slow inputs mixed in). Default true. */
+  readonly slowInputs?: boolean;
+  /** Length of the slow one-letter run, characters; the CJK block is 0.126×, the regex input 0.06× of it. Default 1 000 000. */
+  readonly slowInputChars?: number;
   /** `child` (default): the server in its own Node process; `in-process`: same process (tests). */
   readonly server?: 'child' | 'in-process';
   /** Progress lines. Default: none. */
   readonly log?: (line: string) => void;
 }
 
-/** What a step sends: `compress` (16 contexts in rotation), `compress-cold` (every context new), `proxy` (chat). */
-export type LoadRoute = 'compress' | 'compress-cold' | 'proxy';
+/**
+ * What a step sends: `compress` (16 contexts in rotation), `compress-cold` (every context new), `proxy` (chat), `slow`
+ * (slow `/v1/compress` inputs in rotation, mixed into the others).
+ */
+export type LoadRoute = 'compress' | 'compress-cold' | 'proxy' | 'slow';
 
 export interface LoadStep {
   /** `pass 1`, `pass 2`, or the fault's name. */
@@ -131,6 +143,8 @@ export interface LoadServerSpec {
   readonly cache?: string;
   /** Replace the proxy's compressor by one that throws (fault run). */
   readonly failCompress?: boolean;
+  /** The time limit of one compression, ms. Default 60 000 (the service's default is 10 000). */
+  readonly timeoutMs?: number;
 }
 
 async function startChild(spec: LoadServerSpec): Promise<Target> {
@@ -162,7 +176,7 @@ async function startInProcess(spec: LoadServerSpec): Promise<Target> {
     {
       port: 0,
       host: '127.0.0.1',
-      timeoutMs: 60_000,
+      timeoutMs: spec.timeoutMs ?? 60_000,
       maxBodyBytes: 64 * 1024 * 1024,
       ...(spec.upstream ? { upstream: spec.upstream } : {}),
       ...(spec.cache ? { cache: spec.cache } : {}),
@@ -225,6 +239,19 @@ async function runStep(url: string, request: StepRequest, concurrency: number, d
   };
 }
 
+/** The slow inputs of the mixed steps, as request bodies: still the slowest after the long-piece tokenizer fix. */
+export function slowBodies(chars: number, ratio: number): string[] {
+  let cjk = '';
+  // CJK ideographs without punctuation or spaces: one pre-token piece, one sentence
+  for (let i = 0; i < Math.round(chars * 0.126); i++) cjk += String.fromCharCode(0x4e00 + ((i * 7919) % 20_000));
+  return [
+    JSON.stringify({ text: 'a'.repeat(chars), budget: { ratio } }),
+    JSON.stringify({ text: cjk, budget: { ratio } }),
+    // accepted by regexKeep safe (one quantifier), but each start position scans the whole run: quadratic
+    JSON.stringify({ text: `${'a'.repeat(Math.round(chars * 0.06))} end.`, keep: ['/a+b/'], budget: { ratio } }),
+  ];
+}
+
 /** Runs the load benchmark and returns the steps and a Markdown report. */
 export async function runLoadBench(options: LoadBenchOptions = {}): Promise<LoadBenchResult> {
   const concurrencies = options.concurrencies ?? [1, 20, 100];
@@ -246,13 +273,33 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
       body: (i) => JSON.stringify({ text: `Request ${i} of the cold step.\n\n${contexts[i % contexts.length]!}`, query: QUERY, budget: { ratio } }),
     },
     proxy: { path: '/v1/chat/completions', headers: { 'x-ctxpress-ratio': String(ratio) }, body: (i) => chatBodies[i % chatBodies.length]! },
+    slow: { path: '/v1/compress', headers: {}, body: (i) => slowInputBodies[i % slowInputBodies.length]! },
   };
+  const slowInputBodies = options.slowInputs === false ? [] : slowBodies(options.slowInputChars ?? 1_000_000, ratio);
   let coldOffset = 0;
   const start = (spec: LoadServerSpec): Promise<Target> => (mode === 'child' ? startChild(spec) : startInProcess(spec));
   const scratch = mkdtempSync(join(tmpdir(), 'ctxpress-load-'));
   const upstream = await fakeUpstream();
   const steps: LoadStep[] = [];
   const rssAfterPassMB: (number | null)[] = [];
+  /** Several routes at once, each on its own connections: one row per route (the RSS is the whole step's). */
+  const mixedStep = async (
+    target: Target,
+    phase: string,
+    lanes: ReadonlyArray<{ route: LoadRoute; concurrency: number; expected: readonly number[] }>,
+    ms: number,
+  ) => {
+    const rssBeforeMB = rssOf(target.pid);
+    const results = await Promise.all(lanes.map((lane) => runStep(target.url, requests[lane.route], lane.concurrency, ms, lane.expected)));
+    const rssAfterMB = rssOf(target.pid);
+    lanes.forEach((lane, i) => {
+      const row: LoadStep = { phase, route: lane.route, ...results[i]!, rssBeforeMB, rssAfterMB };
+      steps.push(row);
+      log(
+        `[load] ${phase} ${lane.route} ${lane.concurrency} conn: ${row.requests} ok, ${row.errors} errors, ${row.lost} lost, ${row.throughput.toFixed(1)} req/s, p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms, statuses ${JSON.stringify(row.statuses)}`,
+      );
+    });
+  };
   const step = async (target: Target, phase: string, route: LoadRoute, concurrency: number, ms: number, expected: readonly number[]): Promise<void> => {
     const rssBeforeMB = rssOf(target.pid);
     const base = requests[route];
@@ -305,6 +352,26 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         await slow.close();
       }
     }
+    if (slowInputBodies.length > 0) {
+      // normal traffic on a fresh server with the service's default time limit, alone and then with slow inputs mixed in
+      const connections = concurrencies.includes(20) ? 20 : concurrencies[concurrencies.length - 1]!;
+      const normal = Math.max(2, connections - 2);
+      const lanes = [
+        { route: 'compress' as const, concurrency: Math.ceil(normal / 2), expected: [200] },
+        { route: 'proxy' as const, concurrency: Math.floor(normal / 2), expected: [200] },
+      ];
+      const target = await start({ upstream: upstream.url, cache: join(scratch, 'cache-mixed'), timeoutMs: 10_000 });
+      try {
+        await runStep(target.url, requests.compress, 2, Math.min(1000, durationMs), [200]);
+        await runStep(target.url, requests.proxy, 2, Math.min(1000, durationMs), [200]);
+        const mixedMs = durationMs * 2;
+        await mixedStep(target, MIXED_CLEAN, lanes, mixedMs);
+        // a slow input is answered (200) or stopped at the time limit (504): both are answers
+        await mixedStep(target, MIXED_SLOW, [...lanes, { route: 'slow', concurrency: 2, expected: [200, 504] }], mixedMs);
+      } finally {
+        await target.stop();
+      }
+    }
   } finally {
     await upstream.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -318,7 +385,41 @@ const ROUTE_LABEL: Record<LoadRoute, string> = {
   compress: '/v1/compress (16 contexts, cache warm)',
   'compress-cold': '/v1/compress (every context new)',
   proxy: '/v1/chat/completions (proxy)',
+  slow: '/v1/compress (slow inputs: 1M-char run, CJK block, quadratic regex keep)',
 };
+
+export const MIXED_CLEAN = 'mixed: normal traffic alone';
+export const MIXED_SLOW = 'mixed: + 2 connections of slow inputs';
+
+/** Normal requests' p50/p99 without and with the slow inputs, per route. */
+function mixedComparison(steps: readonly LoadStep[]): string {
+  const clean = steps.filter((s) => s.phase === MIXED_CLEAN);
+  const slow = steps.filter((s) => s.phase === MIXED_SLOW);
+  if (clean.length === 0 || slow.length === 0) return '';
+  const rows = clean.map((c) => {
+    const s = slow.find((row) => row.route === c.route);
+    return [
+      ROUTE_LABEL[c.route],
+      String(c.concurrency),
+      `${fixed(c.p50Ms)} / ${fixed(c.p99Ms)}`,
+      s ? `${fixed(s.p50Ms)} / ${fixed(s.p99Ms)}` : '–',
+      s ? fixed(s.p99Ms / c.p99Ms, 2) + '×' : '–',
+    ];
+  });
+  const slowRow = slow.find((row) => row.route === 'slow');
+  return [
+    'Normal requests with slow inputs mixed in (same server, default 10 s time limit):',
+    '',
+    table(['route', 'connections', 'alone p50 / p99 ms', 'with slow inputs p50 / p99 ms', 'p99 ratio'], rows, ['l', 'r', 'r', 'r', 'r']),
+    '',
+    slowRow
+      ? `Slow inputs: ${slowRow.requests} answered (${Object.entries(slowRow.statuses)
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', ')}), p50 ${fixed(slowRow.p50Ms)} ms, max ${fixed(slowRow.maxMs)} ms.`
+      : '',
+    '',
+  ].join('\n');
+}
 
 export function loadMarkdown(
   steps: readonly LoadStep[],
@@ -358,5 +459,6 @@ export function loadMarkdown(
     '',
     growth,
     '',
+    mixedComparison(steps),
   ].join('\n');
 }

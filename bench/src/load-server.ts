@@ -1,6 +1,7 @@
 /**
  * The server of the load benchmark, in its own process so the load generator does not share its event loop: starts
- * @ctxpress/server on 127.0.0.1:0 with the spec in argv[2] (upstream, cache, a throwing compressor for the fault run),
+ * @ctxpress/server on 127.0.0.1:0 with the spec in argv[2] (upstream, cache, a throwing compressor for the fault run,
+ * the time limit),
  * prints `{"url","pid"}` on stdout, and stops on SIGTERM or when stdin closes.
  * @module
  */
@@ -12,7 +13,7 @@ const server = await startServer(
   {
     port: 0,
     host: '127.0.0.1',
-    timeoutMs: 60_000,
+    timeoutMs: spec.timeoutMs ?? 60_000,
     maxBodyBytes: 64 * 1024 * 1024,
     ...(spec.upstream === undefined ? {} : { upstream: spec.upstream }),
     ...(spec.cache === undefined ? {} : { cache: spec.cache }),

@@ -23,7 +23,7 @@ import {
 import { hostAllowed, isJsonContentType, originListed, sameOrigin } from './guard.js';
 import { Metrics } from './metrics.js';
 import { playgroundHandler } from './playground/page.js';
-import { isResponseTooLarge, RESPONSE_TOO_LARGE, responseLimit, responseTooLarge } from './response-shape.js';
+import { estimateJsonBytes, isResponseTooLarge, RESPONSE_TOO_LARGE, responseLimit, responseTooLarge } from './response-shape.js';
 import { passthroughRequest, proxyRequest, type ChatCompressor, type ProxyContext } from './proxy.js';
 import { CompressionWorkerPool } from './worker-pool.js';
 
@@ -96,6 +96,13 @@ function hasRegexKeep(body: unknown): boolean {
   const keep = typeof body === 'object' && body !== null ? (body as { keep?: unknown }).keep : undefined;
   return Array.isArray(keep) && keep.some((pattern) => typeof pattern === 'string' && pattern.startsWith('/') && pattern.lastIndexOf('/') >= 2);
 }
+
+/**
+ * Requests over this size (the body of /v1/compress, the messages of a proxied chat) and /v1/compress requests with a
+ * regular expression in keep are heavy: they run on all worker threads but one (worker-pool.ts), so a few slow inputs
+ * cannot stall every other request.
+ */
+export const HEAVY_REQUEST_BYTES = 128 * 1024;
 
 /** ctxpress's own routes: they take precedence over the passthrough, and other methods on them answer 405. */
 const OWN_ROUTES = ['/', '/healthz', '/metrics', '/v1/compress'];
@@ -197,7 +204,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
   const queuedChat: ChatCompressor =
     pool !== undefined && options.compressChat === undefined
       ? async (messages, chatOptions) => {
-          const reply = await pool.run({ kind: 'chat', messages, options: chatOptions, ...workerCache }, performance.now() + resolved.timeoutMs);
+          const heavy = estimateJsonBytes(messages, HEAVY_REQUEST_BYTES) > HEAVY_REQUEST_BYTES;
+          const reply = await pool.run({ kind: 'chat', messages, options: chatOptions, ...workerCache }, performance.now() + resolved.timeoutMs, { heavy });
           countCache(reply);
           return reply.value as Awaited<ReturnType<ChatCompressor>>;
         }
@@ -322,6 +330,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
       const reply = await workers!.run(
         { kind: 'compress', body, regexKeep: resolved.regexKeep, responseLimit: limit, ...workerCache },
         performance.now() + resolved.timeoutMs,
+        { heavy: raw.byteLength > HEAVY_REQUEST_BYTES || hasRegexKeep(body) },
       );
       countCache(reply);
       return reply.value as AnyResult;

@@ -65,4 +65,23 @@ describe('CompressionWorkerPool', () => {
     await expect(failed).rejects.toBeInstanceOf(CtxpressError);
     await expect(failed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
+
+  it('runs heavy jobs on all workers but one, so a job that is not heavy never waits behind them', async () => {
+    const pool = make(2);
+    expect(pool.heavyLimit).toBe(1);
+    await Promise.all([0, 1].map(() => pool.run({ kind: 'compress', body: {} }, performance.now() + 5000)));
+    const start = performance.now();
+    const heavy = [0, 1].map(() => pool.run({ kind: 'compress', body: { sleep: 400 } }, performance.now() + 5000, { heavy: true }));
+    // queued behind two heavy jobs, a light one still starts at once on the worker kept free
+    await pool.run({ kind: 'compress', body: {} }, performance.now() + 5000);
+    expect(performance.now() - start).toBeLessThan(300);
+    await Promise.all(heavy);
+    // the two heavy jobs ran one after the other
+    expect(performance.now() - start).toBeGreaterThanOrEqual(780);
+    expect(pool.depth).toBe(0);
+    // with one worker, heavy jobs still run (one at a time)
+    const single = make(1);
+    expect(single.heavyLimit).toBe(1);
+    await expect(single.run({ kind: 'compress', body: {} }, performance.now() + 5000, { heavy: true })).resolves.toMatchObject({ ok: true });
+  });
 });

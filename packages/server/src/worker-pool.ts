@@ -1,7 +1,11 @@
 /**
  * A pool of worker threads for CPU-bound compression: `size` compressions run at once, the rest wait first come first
  * served. A job past its deadline is rejected with TimeoutError; if it was running, its worker is terminated and
- * replaced, so a stuck compression frees its thread. Workers start lazily and do not keep the process alive.
+ * replaced, so a stuck compression frees its thread. Workers start lazily and do not keep the process alive. Jobs
+ * marked heavy (large inputs, regular expressions in keep: the ones that can take seconds) run on at most `size - 1`
+ * workers at once (1 with one worker), so one worker always stays free for the others: a few slow inputs cannot take
+ * every thread and stall normal requests behind them. A heavy job that cannot start waits; the jobs behind it that
+ * are not heavy go first.
  * @module
  */
 import type { RegexKeepPolicy } from './compress-request.js';
@@ -44,6 +48,7 @@ type JobInput = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'>
 interface Pending {
   readonly job: WorkerJob;
   readonly deadline: number;
+  readonly heavy: boolean;
   readonly resolve: (reply: Extract<WorkerReply, { ok: true }>) => void;
   readonly reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
@@ -73,11 +78,19 @@ export class CompressionWorkerPool {
     return this.#queue.length + this.#slots.filter((slot) => slot.job !== undefined).length;
   }
 
-  /** Runs a job in a worker; rejects with TimeoutError at `deadline` (performance.now() time), CtxpressError for the library's errors. */
-  run(input: JobInput, deadline: number): Promise<Extract<WorkerReply, { ok: true }>> {
+  /** How many heavy jobs may run at once: all workers but one (1 with a single worker). */
+  get heavyLimit(): number {
+    return Math.max(1, this.#size - 1);
+  }
+
+  /**
+   * Runs a job in a worker; rejects with TimeoutError at `deadline` (performance.now() time), CtxpressError for the
+   * library's errors. `heavy` jobs run on at most `heavyLimit` workers at once.
+   */
+  run(input: JobInput, deadline: number, options: { readonly heavy?: boolean } = {}): Promise<Extract<WorkerReply, { ok: true }>> {
     if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
     return new Promise((resolve, reject) => {
-      const pending: Pending = { job: { ...input, id: this.#nextId++ } as WorkerJob, deadline, resolve, reject };
+      const pending: Pending = { job: { ...input, id: this.#nextId++ } as WorkerJob, deadline, heavy: options.heavy === true, resolve, reject };
       pending.timer = setTimeout(() => this.#expire(pending), Math.max(0, deadline - performance.now()));
       this.#queue.push(pending);
       this.#dispatch();
@@ -131,14 +144,21 @@ export class CompressionWorkerPool {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    let heavyRunning = this.#slots.filter((slot) => slot.job?.heavy === true).length;
+    for (let index = 0; index < this.#queue.length;) {
+      // first come first served, except that a heavy job over the heavy limit lets the jobs behind it pass
+      if (this.#queue[index]!.heavy && heavyRunning >= this.heavyLimit) {
+        index++;
+        continue;
+      }
       let slot = this.#slots.find((candidate) => candidate.job === undefined);
       if (slot === undefined && this.#slots.length < this.#size) {
         slot = this.#spawn();
         this.#slots.push(slot);
       }
       if (slot === undefined) return;
-      const pending = this.#queue.shift()!;
+      const pending = this.#queue.splice(index, 1)[0]!;
+      if (pending.heavy) heavyRunning++;
       slot.job = pending;
       pending.slot = slot;
       slot.worker.ref();
