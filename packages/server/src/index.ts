@@ -15,3 +15,5 @@ export type { ChatCompressor, ProxyChatOptions, ProxyKind, SkipReason } from './
 export type { ErrorStyle } from './http.js';
 export { COMPRESS_FORMATS } from './compress-request.js';
 export type { CompressFormat } from './compress-request.js';
+export { compactResult, RESPONSE_SHAPES, RESPONSE_TOO_LARGE } from './response-shape.js';
+export type { CompactUnits, ResponseShape } from './response-shape.js';
