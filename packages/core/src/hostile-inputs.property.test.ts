@@ -11,7 +11,7 @@ import { compressJson } from './json/index.js';
 import { createSources } from './sources.js';
 import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
 import { CtxpressError } from './errors.js';
-import { wordTokenizer } from './testing/index.js';
+import { pieceTokenizer as piecesTokenizer, wordTokenizer } from './testing/index.js';
 import { outlineLeaves } from './code/outline.js';
 import type { CodeItem } from './code/outline.js';
 import type { CompressionResult, DocumentInput, Tokenizer } from './types.js';
@@ -24,40 +24,12 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * unbroken run as 0 tokens.
  */
 function pieceTokenizer(): Tokenizer {
-  const piece =
-    /[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
-  const each = (text: string, fn: (start: number, end: number, tokens: number) => void): void => {
-    piece.lastIndex = 0;
-    for (let m = piece.exec(text); m !== null; m = piece.exec(text)) {
-      if (m[0].length === 0) {
-        piece.lastIndex++;
-        continue;
-      }
-      fn(m.index, m.index + m[0].length, Math.ceil(m[0].length / 4));
-    }
-  };
-  return {
+  return piecesTokenizer({
     name: 'test-pieces',
-    count(text) {
-      let n = 0;
-      each(text, (_s, _e, k) => (n += k));
-      return n;
-    },
-    countRanges(text, starts, ends) {
-      const counts = new Uint32Array(starts.length);
-      let total = 0;
-      let r = 0;
-      each(text, (s, e, k) => {
-        total += k;
-        let p = s;
-        while (p < e && /\s/.test(text[p]!)) p++;
-        if (p === e) return;
-        while (r < starts.length && ends[r]! <= p) r++;
-        if (r < starts.length && starts[r]! <= p) counts[r]! += k;
-      });
-      return { total, counts };
-    },
-  };
+    piece:
+      /[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu,
+    tokens: (piece) => Math.ceil(piece.length / 4),
+  });
 }
 
 const WORDS = [

@@ -4,7 +4,7 @@ import { compressSync } from '../compress.js';
 import { createSources } from '../sources.js';
 import { structuredTextSegmenter } from '../segmenters/structured-text-segmenter.js';
 import { buildScoringContext } from '../scoring-context.js';
-import { runCacheStoreContract, wordTokenizer, SAMPLE_DOCUMENTS } from '../testing/index.js';
+import { runCacheStoreContract, wordTokenizer, SAMPLE_DOCUMENTS, pieceTokenizer } from '../testing/index.js';
 import { tieredCacheStore } from './tiered.js';
 import type { CompressionResult, CompressOptions, DocumentInput, Tokenizer } from '../index.js';
 import { memoryCacheStore } from './store.js';
@@ -67,33 +67,11 @@ describe('tieredCacheStore', () => {
 
 /** A tokenizer with countRanges whose pieces cross word boundaries (a punctuation run takes the white space after it). */
 function rangesTokenizer(): Tokenizer {
-  const piece = /[A-Za-z0-9\u0080-\uffff]+|[^\sA-Za-z0-9\u0080-\uffff]+\s*|\s+/g;
-  const pieces = (text: string, each: (start: number, length: number, tokens: number) => void): void => {
-    piece.lastIndex = 0;
-    for (let m = piece.exec(text); m !== null; m = piece.exec(text)) each(m.index, m[0].length, Math.ceil(m[0].trim().length / 4) || 1);
-  };
-  return {
+  return pieceTokenizer({
     name: 'test-ranges',
-    count(text) {
-      let n = 0;
-      pieces(text, (_s, _l, k) => (n += k));
-      return n;
-    },
-    countRanges(text, starts, ends) {
-      const counts = new Uint32Array(starts.length);
-      let total = 0;
-      let r = 0;
-      pieces(text, (s, l, k) => {
-        total += k;
-        let p = s;
-        while (p < s + l && /\s/.test(text[p]!)) p++;
-        if (p === s + l) return;
-        while (r < starts.length && ends[r]! <= p) r++;
-        if (r < starts.length && starts[r]! <= p) counts[r]! += k;
-      });
-      return { total, counts };
-    },
-  };
+    piece: /[A-Za-z0-9\u0080-\uffff]+|[^\sA-Za-z0-9\u0080-\uffff]+\s*|\s+/g,
+    tokens: (piece) => Math.ceil(piece.trim().length / 4) || 1,
+  });
 }
 
 const WORDS = [

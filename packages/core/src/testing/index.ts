@@ -3,6 +3,8 @@
  * @module
  */
 export { wordTokenizer } from './word-tokenizer.js';
+export { pieceTokenizer } from './piece-tokenizer.js';
+export type { PieceTokenizerOptions } from './piece-tokenizer.js';
 export {
   SAMPLE_DOCUMENTS,
   runAllocatorContract,
