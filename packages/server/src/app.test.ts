@@ -178,6 +178,26 @@ describe('POST /v1/compress', () => {
     }
   });
 
+  it('with workers: 0, in-thread compression stops itself at the time limit (504 TIMEOUT) and the service keeps answering', async () => {
+    const app = createApp({ workers: 0, timeoutMs: 1 });
+    try {
+      const text = Array.from({ length: 20_000 }, (_, i) => `Sentence ${i} says something about topic ${i % 97}.`).join(' ');
+      const res = await app.request('/v1/compress', post({ text, budget: { ratio: 10 }, query: 'topic 42' }));
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/timeLimitMs/) });
+      expect((await app.request('/healthz')).status).toBe(200);
+    } finally {
+      await closeApp(app);
+    }
+    const roomy = createApp({ workers: 0, timeoutMs: 60_000 });
+    try {
+      const ok = await roomy.request('/v1/compress', post({ text: 'Order ID-42 shipped. The weather was fine.', budget: { tokens: 6 } }));
+      expect(ok.status).toBe(200);
+    } finally {
+      await closeApp(roomy);
+    }
+  });
+
   it('answers 404 for unknown routes and 405 for wrong methods', async () => {
     const missing = await app.request('/v2/compress', post({}));
     expect(missing.status).toBe(404);

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
+import { isCtxpressError } from '@ctxpress/core';
 import { planCompress, type AnyResult } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import {
@@ -209,7 +210,13 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
           countCache(reply);
           return reply.value as Awaited<ReturnType<ChatCompressor>>;
         }
-      : (messages, chatOptions) => queue.run(() => compressChat(messages, chatOptions), performance.now() + resolved.timeoutMs);
+      : // in-thread: the library stops itself at the time limit (TIME_LIMIT, failed open like a timeout) instead of
+        // holding the event loop; a test hook (options.compressChat) gets the options as the proxy built them
+        (messages, chatOptions) =>
+          queue.run(
+            () => compressChat(messages, options.compressChat === undefined ? { ...chatOptions, timeLimitMs: resolved.timeoutMs } : chatOptions),
+            performance.now() + resolved.timeoutMs,
+          );
   const app = new Hono();
   if (pool !== undefined) {
     closers.set(app, () => pool.close());
@@ -324,8 +331,10 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     const body = parseJsonBody(raw);
     // the response may be at most maxResponseRatio × the request (at least 1 MiB, at most maxResponseBytes): 413 above
     const limit = responseLimit(raw.byteLength, resolved.maxResponseRatio, resolved.maxResponseBytes);
-    const job = planCompress(body, { ...compressContext, responseLimit: limit }); // a bad request is a 400 here, before any worker
     const workers = pool ?? (hasRegexKeep(body) && resolved.regexKeep !== 'none' ? (regexPool ??= new CompressionWorkerPool(1)) : undefined);
+    // in-thread work stops itself at the time limit (a worker is terminated instead)
+    const inThreadLimit = workers === undefined ? { timeLimitMs: resolved.timeoutMs } : {};
+    const job = planCompress(body, { ...compressContext, ...inThreadLimit, responseLimit: limit }); // a bad request is a 400 here, before any worker
     const inWorker = async (): Promise<AnyResult> => {
       const reply = await workers!.run(
         { kind: 'compress', body, regexKeep: resolved.regexKeep, responseLimit: limit, ...workerCache },
@@ -346,6 +355,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     } catch (error) {
       metrics.failure(failureReason(error));
       if (error instanceof TimeoutError) throw new HttpError(504, 'TIMEOUT', error.message);
+      if (isCtxpressError(error) && error.code === 'TIME_LIMIT') throw new HttpError(504, 'TIMEOUT', error.message);
       if (isResponseTooLarge(error)) throw new HttpError(413, RESPONSE_TOO_LARGE, (error as Error).message);
       throw error;
     }

@@ -92,6 +92,11 @@ export interface CompressContext {
   readonly onCacheEvent?: (event: CacheEvent) => void;
   /** Regular expressions in `keep` (default `safe`). */
   readonly regexKeep?: RegexKeepPolicy;
+  /**
+   * The library's cooperative time limit (`timeLimitMs`): in-thread compression stops with TIME_LIMIT instead of
+   * holding the event loop. Default: none.
+   */
+  readonly timeLimitMs?: number;
   /** The largest response, JSON bytes (RESPONSE_TOO_LARGE above it, estimated before the JSON is built). Default: none. */
   readonly responseLimit?: number;
 }
@@ -155,6 +160,7 @@ function planLibraryCall(request: Record<string, unknown>, context: CompressCont
     budget,
     ...(query === undefined ? {} : { query: query as string }),
     ...(tokenizer === undefined ? {} : { tokenizer: tokenizer as string }),
+    ...(context.timeLimitMs === undefined ? {} : { timeLimitMs: context.timeLimitMs }),
   };
   const withKeep = keepPatterns === undefined ? common : { ...common, keep: keepPatterns };
   const withExplain = explain === undefined ? {} : { explain: explain as boolean };

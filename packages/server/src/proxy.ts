@@ -24,6 +24,8 @@ export interface ProxyChatOptions {
   readonly system?: string;
   readonly keepLastTurns?: number;
   readonly prefixStable?: boolean;
+  /** The library's cooperative time limit (in-thread compression only; a worker is terminated instead). */
+  readonly timeLimitMs?: number;
 }
 
 /** The chat compressor (`compressChat` of @ctxpress/node by default; tests inject one that fails). */
