@@ -261,6 +261,9 @@ function prepareWith(
         selector: Pipeline['selector'];
         combined: Float64Array;
         parts: Array<{ name: string; scores: Float64Array }>;
+        /** Tokens the `keep` matches force (budget-independent). */
+        pinnedTokens: number;
+        separatorTokens: number;
         timings: Record<string, number>;
       }
     | undefined;
@@ -284,8 +287,21 @@ function prepareWith(
     const selector = queryMode ? pipeline.selector : (pipeline.agnosticSelector ?? pipeline.selector);
     const { combined, parts } = combineScores(scorers, context);
     scoreTimings['score'] = now() - ts;
-    scored = { context, pinned, selector, combined, parts, timings: scoreTimings };
+    let pinnedTokens = 0;
+    for (let u = 0; u < pinned.length; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
+    const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
+    scored = { context, pinned, selector, combined, parts, pinnedTokens, separatorTokens, timings: scoreTimings };
     return scored;
+  };
+  /** BUDGET_UNSATISFIABLE when what `keep` forces does not fit `budget` (after `score()`). */
+  const keepFits = (budget: number): void => {
+    const pinnedTokens = scored!.pinnedTokens;
+    if (pinnedTokens > budget) {
+      throw new CtxpressError(
+        'BUDGET_UNSATISFIABLE',
+        `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
+      );
+    }
   };
 
   const compress = (budget: number): CompressionResult => {
@@ -304,17 +320,10 @@ function prepareWith(
     else Object.assign(timings, { tokenize: 0, score: 0 });
 
     const n = segmentation.units.length;
-    let pinnedTokens = 0;
-    for (let u = 0; u < n; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
-    if (pinnedTokens > budget) {
-      throw new CtxpressError(
-        'BUDGET_UNSATISFIABLE',
-        `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
-      );
-    }
+    keepFits(budget);
+    const { separatorTokens } = scored!;
 
     let t = now();
-    const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
     const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
     timings['allocate'] = now() - t;
 
@@ -399,16 +408,8 @@ function prepareWith(
   };
   const select = (budget: number): readonly Span[] => {
     if (original <= budget) return nonEmpty.map((s) => ({ sourceId: s.id, start: 0, end: s.text.length }));
-    const { context, pinned, selector, combined } = score();
-    let pinnedTokens = 0;
-    for (let u = 0; u < pinned.length; u++) if (pinned[u] === 1) pinnedTokens += context.tokens[u]!;
-    if (pinnedTokens > budget) {
-      throw new CtxpressError(
-        'BUDGET_UNSATISFIABLE',
-        `The text matched by options.keep alone needs about ${pinnedTokens} tokens, more than the budget of ${budget}. Raise the budget or keep less.`,
-      );
-    }
-    const separatorTokens = separator.length === 0 ? 0 : tokenizer.count(separator);
+    const { context, pinned, selector, combined, separatorTokens } = score();
+    keepFits(budget);
     const allocation = pipeline.allocator?.allocate({ context, unitScores: combined, budget, pinned });
     const selection = selector.select({ context, unitScores: combined, allocation, pinned, budget, separatorTokens });
     return renderSelection(segmentation, selection.keep, { separator, documentSeparator }).kept;
