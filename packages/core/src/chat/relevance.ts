@@ -339,15 +339,15 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   for (let i = 0; i < n; i++) if (exchangeGroups.has(groups[i]!)) exchange[i] = 1;
   if (question?.whole === true) whole[questionAt] = 1;
   const questionFixed = question !== undefined && !question.whole ? question.fixed : undefined;
-  const questionFixedTokens = (): number => {
-    if (questionFixed === undefined) return 0;
-    let t = overhead[questionAt]!;
+  /** Tokens of the question's fixed ranges in a long latest request (overhead included); 0 when it is kept whole. */
+  let questionFixedTokens = 0;
+  if (questionFixed !== undefined) {
+    questionFixedTokens = overhead[questionAt]!;
     for (const [k, ranges] of questionFixed) {
       const text = messages[questionAt]!.slots[k]!.text;
-      t += ranges === 'all' ? slotTokens[questionAt]![k]! : exactCount(tokenizer, joinRanges(text, [...ranges]));
+      questionFixedTokens += ranges === 'all' ? slotTokens[questionAt]![k]! : exactCount(tokenizer, joinRanges(text, [...ranges]));
     }
-    return t;
-  };
+  }
   const ownerTokens = (i: number, owner: number): number => {
     let t = 0;
     messages[i]!.slots.forEach((s, k) => {
@@ -355,17 +355,24 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
     });
     return t;
   };
-  /** The user message before the first kept one, when the output must start with a user message (see firstUserFix). */
-  const leadingUser = (keptAt: (i: number) => boolean): number => {
-    const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
-    if (firstNonSystem < 0 || messages[firstNonSystem]!.role !== 'user') return -1;
-    let first = -1;
-    for (let i = 0; i < n && first < 0; i++) if (messages[i]!.role !== 'system' && keptAt(i)) first = i;
-    if (first < 0 || messages[first]!.role === 'user') return -1;
-    let u = first - 1;
-    while (u >= 0 && !(messages[u]!.role === 'user' && messages[u]!.resultIds.length === 0)) u--;
-    return u;
+  // The output must start with a user message when the input does (see firstUserFix): the user turn before the first
+  // kept message comes back when that message is not a user message.
+  const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
+  const needsUser = firstNonSystem >= 0 && messages[firstNonSystem]!.role === 'user';
+  /** The nearest user turn start before each message (-1: none). */
+  const prevUser = new Int32Array(n);
+  for (let i = 0, last = -1; i < n; i++) {
+    prevUser[i] = last;
+    if (messages[i]!.role === 'user' && messages[i]!.resultIds.length === 0) last = i;
+  }
+  /** The first kept non-system message at or after `from` (n: none). */
+  const firstKept = (keptAt: (i: number) => boolean, from = 0): number => {
+    let i = from;
+    while (i < n && (messages[i]!.role === 'system' || !keptAt(i))) i++;
+    return i;
   };
+  /** The user message to bring back before the first kept message `first`, or -1. */
+  const userBefore = (first: number): number => (!needsUser || first >= n || messages[first]!.role === 'user' ? -1 : prevUser[first]!);
   /** A user message kept only to open the conversation: a placeholder, or the message itself when that is cheaper. */
   const opener = (u: number): MessageOutcome => {
     const m = messages[u]!;
@@ -393,9 +400,9 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
     droppedExchange[i] === 1 ? 0 : whole[i] === 1 ? full[i]! : exchange[i] === 1 && i !== questionAt ? skeleton(i) : 0;
   const keptFixed = (i: number): boolean => droppedExchange[i] === 0 && (whole[i] === 1 || exchange[i] === 1 || i === questionAt);
   const minimum = (): number => {
-    let t = systemTokens + questionFixedTokens();
+    let t = systemTokens + questionFixedTokens;
     for (let i = 0; i < n; i++) t += contribution(i);
-    const u = leadingUser(keptFixed);
+    const u = userBefore(firstKept(keptFixed));
     if (u >= 0 && whole[u] === 0) t += opener(u).tokens;
     return t;
   };
@@ -403,20 +410,12 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   // older exchanges give way (dropped whole, oldest first) before the request fails; kept linear in the conversation:
   // the base is updated per dropped group, and the first kept message only moves forward
   if (fixedMin > budget) {
-    const prevUser = new Int32Array(n);
-    for (let i = 0, last = -1; i < n; i++) {
-      prevUser[i] = last;
-      if (messages[i]!.role === 'user' && messages[i]!.resultIds.length === 0) last = i;
-    }
-    const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
-    const needsUser = firstNonSystem >= 0 && messages[firstNonSystem]!.role === 'user';
-    let base = systemTokens + questionFixedTokens();
+    let base = systemTokens + questionFixedTokens;
     for (let i = 0; i < n; i++) base += contribution(i);
     let first = 0;
     const openerTokens = (): number => {
-      while (first < n && (messages[first]!.role === 'system' || !keptFixed(first))) first++;
-      if (!needsUser || first >= n || messages[first]!.role === 'user') return 0;
-      const u = prevUser[first]!;
+      first = firstKept(keptFixed, first);
+      const u = userBefore(first);
       return u >= 0 && whole[u] === 0 ? opener(u).tokens : 0;
     };
     for (let i = 0; i < n && fixedMin > budget; i++) {
@@ -481,6 +480,13 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   // the pipeline's budget-independent work (segmentation, counts, scores) once; each attempt only allocates and selects
   let prepared: PreparedCompression | undefined;
   const hasKeep = input.keep !== undefined && input.keep.length > 0;
+  /** Exact counts of cut texts: calibration attempts and the refill produce the same cuts again, counted once. */
+  const cutCounts = new Map<string, number>();
+  const countCut = (text: string): number => {
+    let c = cutCounts.get(text);
+    if (c === undefined) cutCounts.set(text, (c = exactCount(tokenizer, text)));
+    return c;
+  };
   const minCut = MIN_CUT_TOKENS;
   /** One attempt; `undefined` when the `keep` matches alone do not fit `elastic`. */
   const attempt = (elastic: number): { outcomes: MessageOutcome[]; total: number } | undefined => {
@@ -587,7 +593,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
       let tokens = overhead[i]!;
       texts.forEach((t, k) => {
         if (t === null) return;
-        tokens += original[k] === true ? slotTokens[i]![k]! : exactCount(tokenizer, t);
+        tokens += original[k] === true ? slotTokens[i]![k]! : countCut(t);
       });
       const nonEmpty = texts.filter((t) => t !== null && t !== '').length;
       const fidelity: ChatFidelity = original.every(Boolean) ? 'full' : placeholders > 0 && nonEmpty === placeholders ? 'placeholder' : 'compressed';
@@ -603,7 +609,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
    * to every format): a dropped user message before the first kept one comes back (see `opener`). Returns the tokens added.
    */
   const firstUserFix = (outcomes: MessageOutcome[]): number => {
-    const u = leadingUser((i) => outcomes[i]!.texts !== undefined);
+    const u = userBefore(firstKept((i) => outcomes[i]!.texts !== undefined));
     if (u < 0) return 0;
     outcomes[u] = opener(u);
     return outcomes[u].tokens;
@@ -694,7 +700,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
           continue;
         }
         if (cut.trim() === '') continue;
-        const cost = overhead[i]! + exactCount(tokenizer, cut);
+        const cost = overhead[i]! + countCut(cut);
         if (cost > slack) continue;
         outcomes[i] = { texts: [cut], tokens: cost, fidelity: 'compressed' };
         slack -= cost;
@@ -706,7 +712,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
       m.slots.forEach((s, k) => {
         const current = texts[k];
         if (current === s.text || slack <= 0) return;
-        const now = current === null || current === undefined ? 0 : exactCount(tokenizer, current);
+        const now = current === null || current === undefined ? 0 : countCut(current);
         const wholeCost = slotTokens[i]![k]! - now;
         if (wholeCost <= slack) {
           texts[k] = s.text;
@@ -717,7 +723,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
         if (!s.atomic) return;
         const larger = shrinkJson(s.text, [[0, s.text.length]], Math.min(slotTokens[i]![k]!, now + slack), tokenizer, query, now + slack);
         if (larger === null) return;
-        const delta = exactCount(tokenizer, larger) - now;
+        const delta = countCut(larger) - now;
         if (delta > 0 && delta <= slack) {
           texts[k] = larger;
           slack -= delta;
