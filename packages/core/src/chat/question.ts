@@ -16,6 +16,7 @@
  * The query is the text of the ranges that ask (a question mark, a tag or a label); when none does, all of them.
  * @module
  */
+import { paragraphRanges } from '../text/paragraphs.js';
 
 /** Trailing paragraphs are taken while they hold at most this many words together. */
 export const TRAILING_WORDS = 80;
@@ -46,24 +47,6 @@ function words(text: string, start: number, end: number): number {
     inWord = !space;
   }
   return n;
-}
-
-/** Paragraphs as `[start, end)` ranges without their surrounding white space. */
-function paragraphs(text: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const re = /\r?\n[ \t]*(?:\r?\n[ \t]*)+/g;
-  let at = 0;
-  const push = (s: number, e: number): void => {
-    while (s < e && /\s/.test(text[s]!)) s++;
-    while (e > s && /\s/.test(text[e - 1]!)) e--;
-    if (e > s) out.push([s, e]);
-  };
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    push(at, m.index);
-    at = m.index + m[0].length;
-  }
-  push(at, text.length);
-  return out;
 }
 
 /** Sentence starts inside `[start, end)`: after `.`, `?`, `!` (and closing quotes/brackets) followed by white space, or a line break. */
@@ -99,7 +82,7 @@ function merge(ranges: Array<[number, number]>): Array<[number, number]> {
  * comment for the rules). A text that is all question (no material found) comes back as one whole range.
  */
 export function findQuestion(text: string): QuestionParts {
-  const paras = paragraphs(text);
+  const paras = paragraphRanges(text);
   if (paras.length === 0) return { ranges: [], query: '' };
   const total = words(text, 0, text.length);
   const ranges: Array<[number, number]> = [];

@@ -17,6 +17,7 @@ import type { Scorer, Tokenizer, DocumentInput } from '../types.js';
 import type { WeightedScorer } from '../options.js';
 import type { SegmentCacheOptions } from '../cache/segment-cache.js';
 import { getSync, setQuietly, type CacheStore } from '../cache/store.js';
+import { hasNonSpace, paragraphRanges } from '../text/paragraphs.js';
 import { findQuestion } from './question.js';
 import { isImportant } from './importance.js';
 import type { ChatStructure } from './structure.js';
@@ -191,24 +192,11 @@ function messageNeighbourScorer(base: Scorer, pieceMessage: readonly number[], c
  * undefined (the region is cut into passages).
  */
 function titledDocuments(text: string, start: number, end: number): Array<[number, number, number]> | undefined {
-  const paras: Array<[number, number]> = [];
-  const re = /\n[ \t]*(?:\r?\n[ \t]*)+/g;
-  re.lastIndex = start;
-  let at = start;
-  for (let m = re.exec(text); m !== null && m.index < end; m = re.exec(text)) {
-    paras.push([at, m.index]);
-    at = m.index + m[0].length;
-  }
-  paras.push([at, end]);
-  const nonEmpty = paras.filter(([s, e]) => hasNonSpace(text, s, e));
+  const nonEmpty = paragraphRanges(text, start, end);
   if (nonEmpty.length < 3) return undefined;
   const out: Array<[number, number, number]> = [];
   let titledCount = 0;
-  for (const [s0, e0] of nonEmpty) {
-    let s = s0;
-    let e = e0;
-    while (s < e && isSpace(text.charCodeAt(s))) s++;
-    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
+  for (const [s, e] of nonEmpty) {
     const nl = text.indexOf('\n', s);
     const title = nl > s && nl < e ? text.slice(s, nl) : '';
     const isTitle = title.length > 0 && title.length <= 120 && !/[.!?:;,]["')\]]?\s*$/.test(title) && !title.includes('\r') && e - nl > 20;
@@ -220,29 +208,6 @@ function titledDocuments(text: string, start: number, end: number): Array<[numbe
   if (titledCount < nonEmpty.length * 0.6) return undefined;
   // untitled paragraphs among titled ones: their own source with an empty title would shift offsets, so no title
   return out.map(([s, t, e]) => [s, t < 0 ? s - 1 : t, e]);
-}
-
-/** ASCII white space and the common Unicode spaces (what `\s` matches in the text we cut). */
-function isSpace(c: number): boolean {
-  return (
-    c === 32 ||
-    (c >= 9 && c <= 13) ||
-    c === 0xa0 ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0xfeff ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x3000 ||
-    c === 0x1680 ||
-    c === 0x202f ||
-    c === 0x205f
-  );
-}
-
-/** True when `[start, end)` of the text holds a character that is not white space (no slice, no regex). */
-function hasNonSpace(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isSpace(text.charCodeAt(i))) return true;
-  return false;
 }
 
 /** The per-message prior as a scorer over units: recency, importance, the last turns; old observations at half. */
