@@ -154,6 +154,24 @@ function passages(text: string, start: number, end: number): Array<[number, numb
 }
 
 /**
+ * The default scorers the chat path builds on, made once: stages are stateless values (per-call state lives in the
+ * scoring context), and sharing them keeps V8's optimized code for them (docs/decisions/0002-one-pass-token-counting.md).
+ */
+let chatScorers: { readonly query: readonly WeightedScorer[]; readonly agnostic: readonly WeightedScorer[]; readonly bm25: Scorer } | undefined;
+function chatBaseScorers(): NonNullable<typeof chatScorers> {
+  if (chatScorers === undefined) {
+    const base = defaultPipeline();
+    chatScorers = {
+      // the default scorers but position (each message is a source: every message's first sentence would get it)
+      query: base.queryScorers.filter((w) => !w.scorer.name.startsWith('position')),
+      agnostic: base.agnosticScorers,
+      bm25: base.queryScorers[0]!.scorer,
+    };
+  }
+  return chatScorers;
+}
+
+/**
  * Relevance from the adjacent messages (an answer follows its question, a question precedes its answer): each unit gets
  * the best of the previous message's best base score × 0.8 (two back × 0.64) and the next message's × 0.5 (two ahead
  * × 0.25). Only between plain
@@ -422,11 +440,10 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
   });
   const pieceMessage = pieces.map((p) => p.message);
   const prior = priorScorer(messagePriors(input, questionAt), pieceMessage);
-  const base = defaultPipeline();
-  const bm25 = base.queryScorers[0]!.scorer;
+  const base = chatBaseScorers();
+  const bm25 = base.bm25;
   const queryScorers: WeightedScorer[] = [
-    // the default scorers but position (each message is a source: every message's first sentence would get it)
-    ...base.queryScorers.filter((w) => !w.scorer.name.startsWith('position')),
+    ...base.query,
     {
       scorer: messageNeighbourScorer(
         bm25,
@@ -437,7 +454,7 @@ export function compressByRelevance(input: RelevanceInput): RelevanceResult {
     },
     { scorer: prior, weight: PRIOR_WEIGHT },
   ];
-  const agnosticScorers: WeightedScorer[] = [...base.agnosticScorers, { scorer: prior, weight: 1 }];
+  const agnosticScorers: WeightedScorer[] = [...base.agnostic, { scorer: prior, weight: 1 }];
   const hasQuery = query !== undefined && query.trim().length > 0;
   const cache = callCache(input.cache);
 
