@@ -60,7 +60,6 @@ export interface Piece {
   readonly slot: number;
   /** Offset of the passage in the slot's text. */
   readonly offset: number;
-  readonly length: number;
 }
 
 /** What the question analysis decided for the latest user message. */
@@ -737,14 +736,14 @@ export function elasticSources(
     const titled = atomic ? undefined : titledDocuments(text, start, end);
     if (titled !== undefined) {
       for (const [s, t, e] of titled) {
-        pieces.push({ message: i, slot: k, offset: s, length: e - s });
+        pieces.push({ message: i, slot: k, offset: s });
         documents.push({ id: String(documents.length), title: text.slice(s, t), text: text.slice(t + 1, e) });
       }
       return;
     }
     const cuts: Array<[number, number]> = atomic ? (hasNonSpace(text, start, end) ? [[start, end]] : []) : passages(text, start, end);
     for (const [s, e] of cuts) {
-      pieces.push({ message: i, slot: k, offset: s, length: e - s });
+      pieces.push({ message: i, slot: k, offset: s });
       documents.push({ id: String(documents.length), text: text.slice(s, e), ...(atomic ? { format: 'text' as const } : {}) });
     }
   };
