@@ -291,7 +291,7 @@ async function chatShapes(plan: Plan): Promise<boolean> {
   writeFileSync(join(plan.out, 'chat-shapes.md'), markdown);
   console.log(`\n${markdown}`);
   log(`[chat-shapes] wrote chat-shapes.json, chat-shapes.md, tmp/chat-shapes-records.jsonl to ${plan.out} (${wallSeconds.toFixed(0)} s)`);
-  // errors (BUDGET_UNSATISFIABLE on rag and agent today) are reported, not fatal; an invalid or over-budget output is
+  // errors (BUDGET_UNSATISFIABLE when the fixed part alone is over the budget) are reported, not fatal; an invalid or over-budget output is
   const chat = result.rows.filter((row) => row.method === 'ctxpress-chat');
   const invalid = chat.reduce((sum, row) => sum + row.invalid, 0);
   const over = chat.reduce((sum, row) => sum + row.overBudget, 0);
