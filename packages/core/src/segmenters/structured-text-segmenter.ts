@@ -89,6 +89,8 @@ function cutClass(text: string, i: number): number {
     return c === 32 || (c >= 9 && c <= 13) ? 3 : 4;
   }
   if (isSpaceCode(c) || c === 0x3000 || c === 0x2028 || c === 0x2029) return 3;
+  // CJK ideographs (Unified, Extension A) and Hangul syllables are all letters (Lo): skip the regex on long CJK runs
+  if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xac00 && c <= 0xd7a3)) return 1;
   const ch = String.fromCodePoint(text.codePointAt(i)!);
   return WORDISH.test(ch) ? 1 : NUMBER.test(ch) ? 2 : 4;
 }
