@@ -10,9 +10,18 @@ export function keepPatterns(keep: readonly (RegExp | string)[] | undefined, glo
   return keep.map((k: unknown, i) => {
     if (k instanceof RegExp) {
       const flags = k.flags.replace(/[gy]/g, '');
-      return new RegExp(k.source, global ? `${flags}g` : flags);
+      return withFlags(k, global ? `${flags}g` : flags);
     }
     if (typeof k === 'string' && k.length > 0) return new RegExp(k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), global ? 'g' : '');
     throw new CtxpressError('INVALID_OPTION', `options.keep[${i}] must be a non-empty string or a RegExp.`);
   });
+}
+
+/**
+ * A copy of `re` with `flags`, of the same class: a RegExp subclass that matches with another engine (such as
+ * `@ctxpress/node`'s linear-time `LinearRegExp`) stays that engine. The subclass constructor takes `(source, flags)`.
+ */
+export function withFlags(re: RegExp, flags: string): RegExp {
+  const Class = (re.constructor === RegExp || typeof re.constructor !== 'function' ? RegExp : re.constructor) as RegExpConstructor;
+  return new Class(re.source, flags);
 }

@@ -10,6 +10,7 @@ import type { CachedCompressOptions } from './cache/index.js';
 export { getTokenizer, resolveTokenizerName, tokenizerNames } from './tokenizers/registry.js';
 export type { TokenizerName } from './tokenizers/registry.js';
 export { openAiTokenizer } from './tokenizers/openai.js';
+export { linearRegExp, LinearRegExp } from './linear-regexp.js';
 export { huggingFaceTokenizer } from './tokenizers/hugging-face.js';
 export {
   CtxpressError,

@@ -3,6 +3,7 @@
  * @module
  */
 import { CtxpressError } from '@ctxpress/core';
+import { linearRegExp } from '@ctxpress/node';
 import type { CacheEvent, NodeCacheOption } from '@ctxpress/node';
 import { budgetOf, type BudgetSpec, type RegexKeepPolicy } from './config.js';
 import { RESPONSE_SHAPES, shapeResult, type ResponseShape } from './response-shape.js';
@@ -43,12 +44,15 @@ export interface CompressJob {
 }
 
 const REGEXP_FLAGS = /^[dgimsuyv]*$/;
+/** `*`, `+` or `{n,}` anywhere in a source (escaped ones too: a false positive only means the linear engine). */
+const UNBOUNDED_REPEAT = /[*+]|\{\d*,\}/;
 
 export type { RegexKeepPolicy } from './config.js';
 
 /**
  * `/body/flags` is a regular expression (as in the CLI and batch); anything else matches literally. Policy `safe` (the
- * default) refuses patterns that can backtrack catastrophically, `none` refuses every regular expression, `any` takes all.
+ * default) runs patterns with an unbounded repeat, and those the check refuses, on the linear-time engine, refusing
+ * what neither accepts; `none` refuses every regular expression, `any` takes all on the JavaScript engine.
  */
 function keepPattern(pattern: string, index: number, policy: RegexKeepPolicy): RegExp | string {
   const lastSlash = pattern.lastIndexOf('/');
@@ -63,11 +67,20 @@ function keepPattern(pattern: string, index: number, policy: RegexKeepPolicy): R
     );
   }
   const unsafe = policy === 'safe' ? unsafeRegexReason(source, flags) : undefined;
-  if (unsafe !== undefined) {
-    throw new CtxpressError(
-      'INVALID_OPTION',
-      `keep[${index}]: regular expression refused, it could run for a very long time (${unsafe}); simplify it or send a plain string.`,
-    );
+  if (policy === 'safe' && (unsafe !== undefined || UNBOUNDED_REPEAT.test(source))) {
+    // Patterns the check refuses, and any with an unbounded repeat (`a+b` over a long run of `a` is quadratic on the
+    // backtracking engine even when the check accepts it), run on RE2 in linear time. RE2 refuses backreferences and
+    // lookarounds: such a pattern is refused when the check refused it, else it runs on the JavaScript engine.
+    try {
+      return linearRegExp(source, flags);
+    } catch (error) {
+      if (unsafe !== undefined) {
+        throw new CtxpressError(
+          'INVALID_OPTION',
+          `keep[${index}]: regular expression refused, it could run for a very long time (${unsafe}) and the linear-time engine cannot run it (${error instanceof Error ? error.message : String(error)}); simplify it or send a plain string.`,
+        );
+      }
+    }
   }
   try {
     return new RegExp(source, flags);

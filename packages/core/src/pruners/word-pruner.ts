@@ -1,5 +1,6 @@
 import type { PruneContext, Pruner, Unit } from '../types.js';
 import { isStopWord, stem } from '../text/terms.js';
+import { withFlags } from '../keep-patterns.js';
 
 const NEGATIONS: ReadonlySet<string> = new Set(['not', 'no', 'never', 'nor', 'none', 'nothing', 'neither', 'without', 'cannot', "can't", "won't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "shouldn't", "wouldn't", "couldn't", "mustn't", 'except', 'unless']);
 
@@ -23,7 +24,7 @@ function protectedRanges(text: string, start: number, end: number, keep: readonl
   };
   add(/"[^"\n]{1,200}"|\u201c[^\u201d\n]{1,200}\u201d|`[^`\n]{1,200}`/g);
   add(/\b(?:https?:\/\/|www\.)\S+/g);
-  for (const re of keep) add(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`));
+  for (const re of keep) add(withFlags(re, re.flags.includes('g') ? re.flags : `${re.flags}g`));
   return out;
 }
 
