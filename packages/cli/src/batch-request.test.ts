@@ -113,6 +113,30 @@ describe('handleBatchLine', () => {
     expect((JSON.parse(outcome.json) as { error: { code: string } }).error.code).toBe('TIME_LIMIT');
   });
 
+  it('a line\'s own "timeLimitMs" applies, capped by --time-limit; a bad one is the line\'s error', async () => {
+    const compress = fakeCompress();
+    await handleBatchLine('{"id":"a","text":"some text","tokens":5,"timeLimitMs":40}', 1, compress);
+    expect(compress.calls[0]!.options.timeLimitMs).toBe(40);
+    await handleBatchLine('{"id":"b","text":"some text","tokens":5,"timeLimitMs":40}', 2, compress, { timeLimitMs: 250 });
+    expect(compress.calls[1]!.options.timeLimitMs).toBe(40);
+    await handleBatchLine('{"id":"c","text":"some text","tokens":5,"timeLimitMs":900}', 3, compress, { timeLimitMs: 250 });
+    expect(compress.calls[2]!.options.timeLimitMs).toBe(250);
+    for (const bad of ['0', '-5', '"10"', 'null']) {
+      const outcome = await handleBatchLine(`{"id":"d","text":"x","tokens":5,"timeLimitMs":${bad}}`, 4, compress);
+      expect(JSON.parse(outcome.json)).toMatchObject({ id: 'd', error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/timeLimitMs/) } });
+    }
+    expect(compress.calls).toHaveLength(3);
+  });
+
+  it('a line\'s "timeLimitMs" with the real library: that line gets TIME_LIMIT, the next one is unaffected', async () => {
+    const { compress } = await import('@ctxpress/node');
+    const text = 'The harbour opened in 1872 after six years of work. Ships brought timber and salt.\n'.repeat(3000);
+    const over = await handleBatchLine(JSON.stringify({ id: 'slow', text, ratio: 4, timeLimitMs: 0.001 }), 1, compress);
+    expect(JSON.parse(over.json)).toMatchObject({ id: 'slow', error: { code: 'TIME_LIMIT' } });
+    const next = await handleBatchLine(JSON.stringify({ id: 'next', text, ratio: 4 }), 2, compress);
+    expect(next.ok).toBe(true);
+  });
+
   it('--time-limit with the real library: a request over it gets a TIME_LIMIT line, structured ones (logs) too', async () => {
     const { compress } = await import('@ctxpress/node');
     const text = 'The harbour opened in 1872 after six years of work. Ships brought timber and salt.\n'.repeat(3000);

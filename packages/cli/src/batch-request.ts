@@ -86,8 +86,11 @@ export async function handleBatchLine(
     if (!isRecord(value)) throw new RequestError(BatchErrorCode.invalidRequest, 'each line must be a JSON object');
     id = readId(value['id']);
     const parsed = parseRequest(value);
-    // --time-limit: the library stops the request with TIME_LIMIT, reported as this line's error
-    const request = limits.timeLimitMs === undefined ? parsed : { ...parsed, options: { ...parsed.options, timeLimitMs: limits.timeLimitMs } };
+    // the line's "timeLimitMs" and --time-limit: the smaller applies; the library stops the request with TIME_LIMIT,
+    // reported as this line's error
+    const own = parsed.options.timeLimitMs;
+    const limit = own === undefined ? limits.timeLimitMs : limits.timeLimitMs === undefined ? own : Math.min(own, limits.timeLimitMs);
+    const request = limit === undefined || limit === own ? parsed : { ...parsed, options: { ...parsed.options, timeLimitMs: limit } };
     if (typeof request.input === 'string') {
       const named = [{ id: '-', text: request.input }];
       const structured = await resolveKind(request.kind, named);
@@ -124,7 +127,7 @@ export async function handleBatchLine(
 
 /** Checks a request object and builds the library call. Throws `RequestError` with a message that says what to fix. */
 function parseRequest(request: Record<string, unknown>): ParsedRequest {
-  const { documents, query, tokens, ratio, tokenizer, keep, format, messages, system } = request;
+  const { documents, query, tokens, ratio, tokenizer, keep, format, messages, system, timeLimitMs } = request;
   let text = request['text'];
   if (messages !== undefined) {
     if (text !== undefined || documents !== undefined) throw new RequestError(BatchErrorCode.invalidInput, 'give one of "text", "documents" or "messages"');
@@ -170,6 +173,12 @@ function parseRequest(request: Record<string, unknown>): ParsedRequest {
   if (tokenizer !== undefined) {
     if (typeof tokenizer !== 'string') throw new RequestError(BatchErrorCode.invalidRequest, '"tokenizer" must be a string such as "o200k_base"');
     options.tokenizer = tokenizer;
+  }
+  if (timeLimitMs !== undefined) {
+    if (typeof timeLimitMs !== 'number' || !Number.isFinite(timeLimitMs) || timeLimitMs <= 0) {
+      throw new RequestError(BatchErrorCode.invalidRequest, `"timeLimitMs" must be a positive number of milliseconds, got ${JSON.stringify(timeLimitMs)}`);
+    }
+    options.timeLimitMs = timeLimitMs;
   }
   let kind: InputKind = messages !== undefined ? 'chat' : 'auto';
   if (format !== undefined && messages === undefined) {
