@@ -562,6 +562,7 @@ describe('OpenAI Responses API proxy', () => {
         tokens: { original: 100, compressed: 5, budget: 10 },
         ratio: 20,
         decisions: [],
+        mode: 'relevance',
       };
     };
     const app = createApp({ upstream: upstream.url, budget: { tokens: 10 } }, { compressChat: shortening });

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CtxpressError } from '@ctxpress/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TimeoutError } from './http.js';
-import { CompressionWorkerPool } from './worker-pool.js';
+import { CompressionWorkerPool, type WorkerJob } from './worker-pool.js';
 
 /** A stand-in worker: `{ body: { sleep: ms } }` blocks its thread, `{ body: { hang: true } }` never returns. */
 function fakeWorker(): URL {
@@ -25,6 +25,11 @@ parentPort.on('message', (job) => {
   return pathToFileURL(path);
 }
 
+/** A compress job for the fake worker (it reads only `body`). */
+function job(body: { readonly sleep?: number; readonly hang?: boolean; readonly fail?: boolean } = {}): Omit<Extract<WorkerJob, { kind: 'compress' }>, 'id'> {
+  return { kind: 'compress', body, regexKeep: 'safe' };
+}
+
 describe('CompressionWorkerPool', () => {
   const pools: CompressionWorkerPool[] = [];
   const make = (size: number): CompressionWorkerPool => {
@@ -38,9 +43,9 @@ describe('CompressionWorkerPool', () => {
 
   it('runs as many jobs at once as it has workers', async () => {
     const pool = make(2);
-    await Promise.all([pool.run({ kind: 'compress', body: {} }, performance.now() + 5000), pool.run({ kind: 'compress', body: {} }, performance.now() + 5000)]);
+    await Promise.all([pool.run(job(), performance.now() + 5000), pool.run(job(), performance.now() + 5000)]);
     const start = performance.now();
-    const replies = await Promise.all([0, 1].map(() => pool.run({ kind: 'compress', body: { sleep: 300 } }, performance.now() + 5000)));
+    const replies = await Promise.all([0, 1].map(() => pool.run(job({ sleep: 300 }), performance.now() + 5000)));
     const elapsed = performance.now() - start;
     expect(elapsed).toBeLessThan(550);
     expect(new Set(replies.map((reply) => (reply.value as { threadId: number }).threadId)).size).toBe(2);
@@ -49,8 +54,8 @@ describe('CompressionWorkerPool', () => {
 
   it('terminates a stuck worker at the time limit and replaces it; the next job runs', async () => {
     const pool = make(1);
-    const stuck = pool.run({ kind: 'compress', body: { hang: true } }, performance.now() + 200);
-    const behind = pool.run({ kind: 'compress', body: {} }, performance.now() + 5000);
+    const stuck = pool.run(job({ hang: true }), performance.now() + 200);
+    const behind = pool.run(job(), performance.now() + 5000);
     await expect(stuck).rejects.toBeInstanceOf(TimeoutError);
     await expect(behind).resolves.toMatchObject({ ok: true });
     expect(pool.depth).toBe(0);
@@ -58,10 +63,10 @@ describe('CompressionWorkerPool', () => {
 
   it('rejects a job still waiting at its deadline, and passes library errors on as CtxpressError', async () => {
     const pool = make(1);
-    const busy = pool.run({ kind: 'compress', body: { sleep: 300 } }, performance.now() + 5000);
-    await expect(pool.run({ kind: 'compress', body: {} }, performance.now() + 50)).rejects.toThrow(/waited in the queue/);
+    const busy = pool.run(job({ sleep: 300 }), performance.now() + 5000);
+    await expect(pool.run(job(), performance.now() + 50)).rejects.toThrow(/waited in the queue/);
     await busy;
-    const failed = pool.run({ kind: 'compress', body: { fail: true } }, performance.now() + 5000);
+    const failed = pool.run(job({ fail: true }), performance.now() + 5000);
     await expect(failed).rejects.toBeInstanceOf(CtxpressError);
     await expect(failed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
@@ -69,11 +74,11 @@ describe('CompressionWorkerPool', () => {
   it('runs heavy jobs on all workers but one, so a job that is not heavy never waits behind them', async () => {
     const pool = make(2);
     expect(pool.heavyLimit).toBe(1);
-    await Promise.all([0, 1].map(() => pool.run({ kind: 'compress', body: {} }, performance.now() + 5000)));
+    await Promise.all([0, 1].map(() => pool.run(job(), performance.now() + 5000)));
     const start = performance.now();
-    const heavy = [0, 1].map(() => pool.run({ kind: 'compress', body: { sleep: 400 } }, performance.now() + 5000, { heavy: true }));
+    const heavy = [0, 1].map(() => pool.run(job({ sleep: 400 }), performance.now() + 5000, { heavy: true }));
     // queued behind two heavy jobs, a light one still starts at once on the worker kept free
-    await pool.run({ kind: 'compress', body: {} }, performance.now() + 5000);
+    await pool.run(job(), performance.now() + 5000);
     expect(performance.now() - start).toBeLessThan(300);
     await Promise.all(heavy);
     // the two heavy jobs ran one after the other
@@ -82,6 +87,6 @@ describe('CompressionWorkerPool', () => {
     // with one worker, heavy jobs still run (one at a time)
     const single = make(1);
     expect(single.heavyLimit).toBe(1);
-    await expect(single.run({ kind: 'compress', body: {} }, performance.now() + 5000, { heavy: true })).resolves.toMatchObject({ ok: true });
+    await expect(single.run(job(), performance.now() + 5000, { heavy: true })).resolves.toMatchObject({ ok: true });
   });
 });

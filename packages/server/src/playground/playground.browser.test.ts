@@ -9,6 +9,18 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
 
+// The page.evaluate callbacks below run in Chromium. The tests are type-checked with Node's types only (the DOM lib
+// clashes with Node's fetch types in the sources), so these are the few browser globals those callbacks use.
+declare const navigator: { readonly clipboard: { writeText(text: string): Promise<void>; readText(): Promise<string> } };
+declare const window: object;
+declare class DataTransfer {
+  readonly items: { add(file: File): unknown };
+}
+interface HTMLInputElement {
+  value: string;
+  dispatchEvent(event: Event): boolean;
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
