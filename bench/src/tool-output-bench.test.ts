@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wordTokenizer } from '@ctxpress/core/testing';
-// relative import until @ctxpress/core exports compressToolOutput (see the report to the lead)
-import { compressToolOutput } from '../../packages/core/src/content-type.js';
+import { compressToolOutput } from '@ctxpress/core';
 import { headTruncate, runToolOutputBench, toolOutputCases } from './tool-output-bench.js';
 
 describe('tool-output bench', () => {

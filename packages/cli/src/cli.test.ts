@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort, redisCommand, skipRedisTests, startRedisServer } from '../../node/src/testing/redis-server.js';
+import { freePort, redisCommand, skipRedisTests, startRedisServer } from '@ctxpress/node/testing';
 import { type CliIo, runCli } from './cli.js';
 
 const SAMPLE = fileURLToPath(new URL('../samples/sample.md', import.meta.url));

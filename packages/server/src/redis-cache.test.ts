@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
-import { freePort, redisCommand, skipRedisTests, startRedisServer, type RedisServer } from '../../node/src/testing/redis-server.js';
+import { freePort, redisCommand, skipRedisTests, startRedisServer, type RedisServer } from '@ctxpress/node/testing';
 import { closeApp, createApp } from './app.js';
 
 const sample = readFileSync(new URL('../../cli/samples/sample.md', import.meta.url), 'utf8');

@@ -1,6 +1,7 @@
 /**
- * Test helper (not part of the public API): a throwaway `redis-server` on a free port of 127.0.0.1, no config file, no
- * persistence. Used by the Redis cache tests of @ctxpress/node and @ctxpress/server.
+ * Test helper (export "@ctxpress/node/testing", not part of the compression API): a throwaway `redis-server` on a free
+ * port of 127.0.0.1, no config file, no persistence. Used by the Redis cache tests of @ctxpress/node, @ctxpress/server
+ * and @ctxpress/cli.
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
