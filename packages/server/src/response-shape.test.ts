@@ -30,7 +30,8 @@ describe('POST /v1/compress response shape', () => {
     const request = { documents, query: 'What limits the battery life?', budget: { ratio: 4 } };
     const res = await app.request('/v1/compress', post(request));
     expect(res.status).toBe(200);
-    const compact = (await res.json()) as { text: string; sources: { id: string }[]; kept: SpanRow[]; dropped: SpanRow[]; timings: unknown };
+    const { shape, ...compact } = (await res.json()) as { shape: string; text: string; sources: { id: string }[]; kept: SpanRow[]; dropped: SpanRow[]; timings: unknown };
+    expect(shape).toBe('compact');
     const library = await compress(documents, { query: request.query, budget: request.budget });
     const ids = compact.sources.map((source) => source.id);
     expect(ids).toEqual(['rover-manual', 'notes']);
@@ -40,7 +41,9 @@ describe('POST /v1/compress response shape', () => {
     );
 
     const full = await app.request('/v1/compress', post({ ...request, shape: 'full' }));
-    expect(withoutTimings((await full.json()) as { timings: unknown })).toEqual(JSON.parse(JSON.stringify(withoutTimings(library))));
+    const fullBody = (await full.json()) as { timings: unknown; shape?: unknown };
+    expect(fullBody.shape).toBeUndefined();
+    expect(withoutTimings(fullBody)).toEqual(JSON.parse(JSON.stringify(withoutTimings(library))));
   });
 
   it('compact explain units are columns with the same spans, kinds, decisions and (6-digit) scores', async () => {

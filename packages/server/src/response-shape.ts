@@ -128,7 +128,8 @@ function compactUnits(units: readonly Row[], sourceIndex: ReadonlyMap<string, nu
  * The compact shape of a result: text, markdown and auto results get `kept` / `dropped` as `[sourceIndex, start, end]`
  * (the index into `sources`) and `units` as columns; code results get each file's `kept` / `skeleton` as
  * `[fileIndex, start, end]` and units with `file` (an index into `files`) instead of `path`; logs results get `kept` as
- * `[0, start, end]`. Chat and JSON results have no per-span ids and are returned as they are.
+ * `[0, start, end]`; each of these says `shape: "compact"` first, so a client can tell the shapes apart. Chat and JSON
+ * results have no per-span ids and are returned as they are.
  */
 export function compactResult(format: CompressFormat, result: Row): Row {
   switch (format) {
@@ -139,6 +140,7 @@ export function compactResult(format: CompressFormat, result: Row): Row {
       const sourceIndex = new Map(sources.map((source, index) => [source.id, index]));
       const { units, ...rest } = result;
       return {
+        shape: 'compact',
         ...rest,
         kept: ((result['kept'] as Span[] | undefined) ?? []).map((span) => spanRow(span, sourceIndex)),
         dropped: ((result['dropped'] as Span[] | undefined) ?? []).map((span) => spanRow(span, sourceIndex)),
@@ -150,6 +152,7 @@ export function compactResult(format: CompressFormat, result: Row): Row {
       const fileIndex = new Map(files.map((file, index) => [String(file['path']), index]));
       const { units, ...rest } = result;
       return {
+        shape: 'compact',
         ...rest,
         files: files.map((file) => ({
           ...file,
@@ -164,7 +167,7 @@ export function compactResult(format: CompressFormat, result: Row): Row {
       };
     }
     case 'logs':
-      return { ...result, kept: ((result['kept'] as Span[] | undefined) ?? []).map((span) => [0, span.start, span.end]) };
+      return { shape: 'compact', ...result, kept: ((result['kept'] as Span[] | undefined) ?? []).map((span) => [0, span.start, span.end]) };
     case 'chat':
     case 'json':
       return result;
