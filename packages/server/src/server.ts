@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { closeApp, createApp, warmApp, type AppConfig, type AppOptions } from './app.js';
 import { resolveConfig, type RawConfig } from './config.js';
+import { checkCacheDependency } from './dependencies.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:8787` (the real port when the config asked for port 0). */
@@ -20,6 +21,7 @@ const graceMs = 10_000;
 
 export async function startServer(config: AppConfig = {}, options: AppOptions = {}): Promise<RunningServer> {
   const resolved = resolveConfig(config as RawConfig);
+  await checkCacheDependency(resolved.cache); // DEPENDENCY_MISSING: a Redis cache without ioredis installed
   const app = createApp(resolved, options);
   warmApp(app);
   const server = await new Promise<Server>((resolve, reject) => {

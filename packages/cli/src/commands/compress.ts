@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CompressInput, CompressionResult, DocumentInput } from '@ctxpress/core';
+import { isCtxpressError, type CompressInput, type CompressionResult, type DocumentInput } from '@ctxpress/core';
 import type { NodeCompressOptions } from '@ctxpress/node';
 import { renderExplainView } from '../explain-view.js';
 import { type CliIo, readAll, stdoutColor, stripBom, writeText } from '../io.js';
@@ -149,10 +149,26 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
   }
   const started = performance.now();
   // A Redis cache that is down or slow costs at most its time limits; the output is the same (a note goes to stderr).
+  // ioredis not installed (an optional peer dependency of @ctxpress/node) is a setup error instead: exit 1 with its
+  // DEPENDENCY_MISSING message, which names the `npm install` line.
+  let missing: Error | undefined;
   const redis =
     plan.cacheUrl === undefined
       ? undefined
-      : redisCacheStore({ url: plan.cacheUrl, onError: (error) => io.stderr.write(`ctxpress: cache: ${error.message} (compressing without it)\n`) });
+      : redisCacheStore({
+          url: plan.cacheUrl,
+          onError: (error) => {
+            if (isCtxpressError(error) && error.code === 'DEPENDENCY_MISSING') missing = error;
+            else io.stderr.write(`ctxpress: cache: ${error.message} (compressing without it)\n`);
+          },
+        });
+  if (redis !== undefined) {
+    await redis.connect(); // loads ioredis first; a failure is reported through onError
+    if (missing !== undefined) {
+      await redis.close();
+      throw missing;
+    }
+  }
   // the plain on-disk store (no memory front: one command reads each entry once), so writes finish before the exit
   const cache = redis ?? (plan.cacheDirectory === undefined ? undefined : fileCacheStore({ directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) }));
   const options = cache === undefined ? plan.options : { ...plan.options, cache };

@@ -35,7 +35,16 @@ export interface RedisCacheStoreClientOptions extends RedisCacheStoreCommon {
    * it). Operations are still bounded by `commandTimeoutMs`; give it `enableOfflineQueue: false` so that commands fail
    * at once while it is disconnected.
    */
-  readonly client: Redis;
+  readonly client: IoredisClient;
+}
+
+/**
+ * An ioredis `Redis` client (`new Redis(…)`, ioredis 6). Only its shape is named here, so that these declarations
+ * compile without ioredis installed (an optional peer dependency: docs/decisions/0016-optional-peer-dependencies.md).
+ */
+export interface IoredisClient {
+  readonly status: string;
+  readonly options: object;
 }
 
 export type RedisCacheStoreOptions = RedisCacheStoreUrlOptions | RedisCacheStoreClientOptions;
@@ -162,7 +171,7 @@ function loadIoredis(): Promise<IoredisModule> {
  */
 export function redisCacheStore(options: RedisCacheStoreOptions): RedisCacheStore {
   if (typeof options !== 'object' || options === null) throw new CtxpressError('INVALID_OPTION', 'redisCacheStore needs { url } or { client }.');
-  const given = 'client' in options && options.client !== undefined ? options.client : undefined;
+  const given = 'client' in options && options.client !== undefined ? (options.client as Redis) : undefined;
   const url = given === undefined ? checkUrl((options as RedisCacheStoreUrlOptions).url) : undefined;
   const keyPrefix = options.keyPrefix ?? DEFAULT_PREFIX;
   if (typeof keyPrefix !== 'string') throw new CtxpressError('INVALID_OPTION', `redisCacheStore: keyPrefix must be a string, got ${typeof keyPrefix}.`);
