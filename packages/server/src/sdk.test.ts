@@ -350,7 +350,7 @@ describe('the @anthropic-ai/sdk client with baseURL set to the proxy', () => {
     const got = provider.last('/v1/messages');
     // the caller's key reaches the provider (this SDK version sends it as a bearer token)
     expect(got.headers['x-api-key'] ?? got.headers['authorization']).toMatch(/^(Bearer )?sk-ant-caller$/);
-    expect(got.headers['anthropic-version']).toBeDefined();
+    expect(got.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(got.json['system']).toBe('Be brief.');
     const sent = got.json['messages'] as unknown[];
     expect(tokensOf(sent, 'anthropic', 'Be brief.')).toBeLessThan(tokensOf(anthropicMessages, 'anthropic', 'Be brief.') / 2);

@@ -306,15 +306,19 @@ describe('compressChat on Responses input', () => {
       { role: 'user', content: 'What did the old notes say about the rover battery?' },
     ];
     const full = countChatTokens(list, { tokenizer });
+    const keptCallA: boolean[] = [];
     for (const tokens of [Math.floor(full / 2), Math.floor(full / 4), 40]) {
       const result = compressChat(list, { budget: { tokens }, tokenizer, keepLastTurns: 1 });
       expect(result.tokens.compressed).toBeLessThanOrEqual(tokens);
       const out = result.messages as Array<Record<string, unknown>>;
       const ids = out.map((m) => (m['id'] ?? m['call_id'] ?? m['role']) as string);
       // every kept call keeps the reasoning item that preceded it, and its output
+      keptCallA.push(ids.includes('a'));
       if (ids.includes('a')) expect(ids).toEqual(expect.arrayContaining(['rs_1', 'rs_2', 'b', 'rs_3']));
       if (!ids.includes('a')) expect(ids.filter((id) => id.startsWith('rs_'))).toEqual([]);
       expect(out.at(-1)).toEqual(list.at(-1));
     }
+    // both branches above are exercised: the loose budget keeps call a, the tightest drops it
+    expect(keptCallA).toEqual([true, expect.any(Boolean), false]);
   });
 });

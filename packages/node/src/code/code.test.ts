@@ -2,7 +2,6 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compressCode, loadCodeSegmenter, parseErrors, treeSitterSegmenter } from './index.js';
-import { indentationSegmenter } from './core-code.js';
 import type { CodeSegmenter } from './core-code.js';
 import { runSegmenterContract, wordTokenizer } from '@ctxpress/core/testing';
 
@@ -203,11 +202,20 @@ describe('treeSitterSegmenter', () => {
   beforeAll(async () => {
     for (const c of CASES) segmenters.set(c.language, await treeSitterSegmenter(c.language));
   });
+  /** The tree-sitter segmenter loaded for `language`; throws (never falls back to indentation) when it did not load. */
+  const treeSitter = (language: string): CodeSegmenter => {
+    const segmenter = segmenters.get(language);
+    if (segmenter === undefined) throw new Error(`tree-sitter did not load for ${language}`);
+    return segmenter;
+  };
+  it('loads a tree-sitter grammar for every sample language', () => {
+    expect(CASES.map((c) => treeSitter(c.language).name)).toEqual(CASES.map((c) => `tree-sitter:${c.language}`));
+  });
   for (const c of CASES) {
     describe(c.language, () => {
       it('segments imports, classes, methods, functions and their blocks', () => {
         const text = sample(c.file);
-        const o = segmenters.get(c.language)!.outline(text);
+        const o = treeSitter(c.language).outline(text);
         expect(o.errors).toBe(0);
         expect(o.items.map((it) => (it.parent >= 0 ? '  ' : '') + `${it.kind}:${it.name}`)).toEqual([...c.expected]);
         for (const it of o.items) {
@@ -228,18 +236,18 @@ describe('treeSitterSegmenter', () => {
       });
     });
   }
-  runSegmenterContract({ describe, it, expect }, 'treeSitterSegmenter(typescript)', () => segmenters.get('typescript') ?? indentationSegmenter());
+  runSegmenterContract({ describe, it, expect }, 'treeSitterSegmenter(typescript)', () => treeSitter('typescript'));
 
   it('reports offsets in UTF-16 code units (non-ASCII before an item)', () => {
     const text = sample('sample.ts.txt');
-    const o = segmenters.get('typescript')!.outline(text);
+    const o = treeSitter('typescript').outline(text);
     const tax = o.items.find((it) => it.name === 'TAX_RATE')!;
     expect(text.slice(tax.declStart, tax.end)).toBe('export const TAX_RATE = 0.2;');
   });
 
   it('segments what parsed and falls back to indentation for ERROR regions, without throwing', async () => {
     const broken = 'def ok(a):\n    return a + 1\n\n)))) this is not python ((((\n\ndef also_ok(b):\n    return b * 2\n';
-    const seg = segmenters.get('python') ?? (await treeSitterSegmenter('python'));
+    const seg = treeSitter('python');
     const o = seg.outline(broken);
     expect(o.errors).toBeGreaterThan(0);
     expect(o.items.some((it) => it.name === 'ok')).toBe(true);

@@ -133,6 +133,12 @@ describe.skipIf(skip)('playground page in headless Chromium', () => {
   }
 
   const statOf = (page: Page, id: string): Promise<string | null> => page.getByTestId(id).getAttribute('data-value');
+  /** A numeric stat; fails the test when it is missing or not a number (`Number(null)` would be 0). */
+  const numericStat = async (page: Page, id: string): Promise<number> => {
+    const value = await statOf(page, id);
+    expect(value, id).toMatch(/^\d+(\.\d+)?$/);
+    return Number(value);
+  };
 
   it(
     'compresses pasted text live and shows what was kept, the counts, both views, and copies the result',
@@ -166,7 +172,7 @@ describe.skipIf(skip)('playground page in headless Chromium', () => {
       expect(await statOf(page, 'tokens-budget')).toBe(String(expected.tokens.budget));
       expect(await page.getByTestId('tokens-original').textContent()).toBe(expected.tokens.original.toLocaleString('en-US'));
       expect(await page.getByTestId('ratio-achieved').textContent()).toBe(`${expected.ratio.toFixed(2)}×`);
-      expect(Number(await statOf(page, 'time'))).toBeGreaterThanOrEqual(0);
+      expect(await numericStat(page, 'time')).toBeGreaterThanOrEqual(0);
       expect(await page.getByTestId('error').isHidden()).toBe(true);
 
       // The answer sentence is highlighted as kept; other text is marked dropped.
@@ -232,7 +238,7 @@ describe.skipIf(skip)('playground page in headless Chromium', () => {
       await page.getByTestId('tokens').fill('40');
       await error.waitFor({ state: 'hidden', timeout: 30_000 });
       await expect.poll(() => statOf(page, 'tokens-budget')).toBe('40');
-      expect(Number(await statOf(page, 'tokens-compressed'))).toBeLessThanOrEqual(40);
+      expect(await numericStat(page, 'tokens-compressed')).toBeLessThanOrEqual(40);
 
       // Invalid JSON for an explicit documents input is reported without a request.
       await page.getByTestId('kind').selectOption('documents');
