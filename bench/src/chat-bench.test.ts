@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wordTokenizer } from '@ctxpress/core/testing';
 import { compressChat } from '@ctxpress/core';
-import { dataDirectory } from './data.js';
+import { dataDirectory, skipWithoutData } from './data.js';
 import { growingConversation, locomoMessages, runChatBench } from './chat-bench.js';
 
 describe('chat bench', () => {
@@ -25,7 +25,7 @@ describe('chat bench', () => {
     expect(snapshots[5]!.slice(0, snapshots[4]!.length)).toEqual(snapshots[4]);
   });
 
-  it('beats both baselines at 4x and reports a Markdown table', async () => {
+  it.skipIf(skipWithoutData('chat bench', ['locomo_conversation.jsonl']))('beats both baselines at 4x and reports a Markdown table', async () => {
     const result = await runChatBench({ dataDir: dataDirectory(), tokenizer: wordTokenizer(), limit: 8, compressChat });
     const at4 = result.rows.find((r) => r.ratio === 4)!;
     expect(at4.examples).toBe(8);

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compressChat, countChatTokens, CtxpressError } from '@ctxpress/core';
 import { wordTokenizer } from '@ctxpress/core/testing';
 import type { Example } from './data.js';
-import { dataDirectory } from './data.js';
+import { dataDirectory, skipWithoutData } from './data.js';
 import type { CompressChatFn } from './chat-bench.js';
 import {
   buildAgent,
@@ -21,7 +21,7 @@ import {
   validateRequest,
   type OpenAIMessage,
 } from './chat-shapes.js';
-import { allocate, bm25Request, prepareBm25, runChatShapes, textPathRequest } from './chat-shapes-bench.js';
+import { allocate, bm25Request, prepareBm25, runChatShapes, SHAPE_SOURCES, textPathRequest } from './chat-shapes-bench.js';
 
 const tokenizer = wordTokenizer();
 
@@ -463,9 +463,8 @@ describe('runChatShapes', () => {
   });
 
   const data = dataDirectory();
-  const haveData = existsSync(join(data, 'hotpotqa_distractor.jsonl')) && existsSync(join(data, 'locomo_conversation.jsonl'));
-  if (!haveData) console.warn(`chat-shapes: ${data} has no evaluation data; skipping the end-to-end run on shared/data`);
-  it.skipIf(!haveData)('runs end to end on a tiny sample of shared/data with the real compressChat', async () => {
+  const noData = skipWithoutData('chat-shapes end-to-end run', [...new Set(Object.values(SHAPE_SOURCES).flatMap((sources) => sources.map((source) => `${source.task}.jsonl`)))], data);
+  it.skipIf(noData)('runs end to end on a tiny sample of shared/data with the real compressChat', async () => {
     const result = await runChatShapes({ dataDir: data, tokenizer, limit: 3 });
     expect(Object.values(result.samples).map((s) => Object.values(s).reduce((a, b) => a + b, 0))).toEqual([3, 3, 3]);
     expect(result.rows).toHaveLength(3 * 5 * 3);

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { dataDirectory } from './data.js';
+import { dataDirectory, skipWithoutData } from './data.js';
 import { agentConversation, runConversationBench } from './conversation-bench.js';
 
-describe('conversation bench', () => {
+describe.skipIf(skipWithoutData('conversation bench', ['squad_article.jsonl']))('conversation bench', () => {
   it('grows the conversation by one turn (four messages) per snapshot', () => {
     const snapshots = agentConversation(dataDirectory(), 3);
     expect(snapshots.map((s) => s.length)).toEqual([5, 9, 13]);

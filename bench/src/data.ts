@@ -3,7 +3,7 @@
  * README defines it, and the input handed to the compressors.
  * @module
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,18 @@ export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   if (override !== undefined && override !== '') return override;
   // bench/dist/data.js → ../../../shared/data/
   return fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+}
+
+/**
+ * For tests that read the evaluation data: true, after a warning that names what is missing, when one of `files` is not
+ * in the data directory, so the test skips cleanly (`it.skipIf(...)`) on a checkout without `../shared/data`. With the
+ * data present it returns false and the test runs.
+ */
+export function skipWithoutData(test: string, files: readonly string[], directory: string = dataDirectory()): boolean {
+  const missing = files.filter((file) => !existsSync(join(directory, file)));
+  if (missing.length === 0) return false;
+  console.warn(`${test}: skipped, ${directory} has no ${missing.join(', ')} (the evaluation data; CTXPRESS_DATA names another directory)`);
+  return true;
 }
 
 /** The `.jsonl` files of a data directory, sorted by name. */
