@@ -99,6 +99,12 @@ describe('long pre-tokenizer pieces (heap BPE, ./long-piece.ts)', () => {
   }, 60_000);
 });
 
+interface CoreLike {
+  getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
+  bytePairRankDecoder: readonly unknown[];
+  bytePairEncode(piece: string): number[];
+}
+
 /** gpt-tokenizer's `bytePairMerge`, transcribed: merge the lowest-ranked adjacent pair, leftmost on a tie. */
 function referenceMergeCount(bytes: Uint8Array, rankOf: (bytes: Uint8Array) => number | undefined): number {
   const starts: number[] = [];
@@ -150,6 +156,88 @@ describe('LongPieceEncoder on random vocabularies', () => {
       }
     }
   });
+});
+
+describe('LongPieceEncoder with the byte table (./byte-ranks.ts)', () => {
+  it('merges exactly as gpt-tokenizer on random vocabularies given to its own BPE core (string and byte entries)', () => {
+    const Core = (o200k as unknown as { bytePairEncodingCoreProcessor: { constructor: new (options: unknown) => CoreLike } }).bytePairEncodingCoreProcessor
+      .constructor;
+    const rnd = random(33);
+    const alphabet = ['a', 'b', 'é', '中', '😀', '\ufeff'];
+    for (let v = 0; v < 30; v++) {
+      // all 256 bytes first (as in real vocabularies), then random multi-character tokens in random order; some
+      // stored as bytes (as gpt-tokenizer does for tokens that are not valid UTF-8), some cut inside a character
+      const decoder: (string | number[])[] = [];
+      for (let b = 0; b < 256; b++) decoder.push(b < 128 ? String.fromCharCode(b) : [b]);
+      const seen = new Set<string>();
+      while (decoder.length < 256 + 120) {
+        let token = '';
+        const length = 2 + Math.floor(rnd() * 4);
+        for (let i = 0; i < length; i++) token += alphabet[Math.floor(rnd() * alphabet.length)];
+        if (seen.has(token)) continue;
+        seen.add(token);
+        const bytes = [...new TextEncoder().encode(token)];
+        const kind = rnd();
+        if (kind < 0.15) decoder.push(bytes.slice(0, bytes.length - 1)); // a token that ends inside a character
+        else if (kind < 0.25) decoder.push(bytes.slice(1));
+        else if (kind < 0.3) decoder.push([0xef, 0xbb, 0xbf, ...bytes]); // a byte-order mark in front
+        else if (kind < 0.35) decoder.push([0xbf, ...bytes]); // with [EF BB]: merges that gpt-tokenizer finds past a BOM
+        else decoder.push(token);
+      }
+      decoder.push([0xef, 0xbb], [0xbb, 0xbf]);
+      const tail = decoder.splice(256).sort(() => rnd() - 0.5);
+      decoder.push(...tail);
+      const core = new Core({ bytePairRankDecoder: decoder, tokenSplitRegex: /[\s\S]+/gu, mergeCacheSize: 0 });
+      const long = new LongPieceEncoder(core);
+      for (let k = 0; k < 20; k++) {
+        let piece = '';
+        const length = 1 + Math.floor(rnd() * 300);
+        for (let i = 0; i < length; i++) piece += rnd() < 0.03 ? '\ufeff' : alphabet[Math.floor(rnd() * alphabet.length)];
+        expect(long.count(piece), piece).toBe(core.bytePairEncode(piece).length);
+      }
+    }
+  });
+
+  it('looks up a pair with a part made past a byte-order mark by its bytes, not by the part ranks', () => {
+    const Core = (o200k as unknown as { bytePairEncodingCoreProcessor: { constructor: new (options: unknown) => CoreLike } }).bytePairEncodingCoreProcessor
+      .constructor;
+    const decoder: (string | number[])[] = [];
+    for (let b = 0; b < 256; b++) decoder.push(b < 128 ? String.fromCharCode(b) : [b]);
+    decoder.push('ab', [0xef, 0xbb], [0xbf, 0x61], [0xbf, 0x61, 0x62], 'xab');
+    const core = new Core({ bytePairRankDecoder: decoder, tokenSplitRegex: /[\s\S]+/gu, mergeCacheSize: 0 });
+    // [EF BB] + [BF a b] is found as `ab` (TextDecoder drops the mark): a part of rank `ab` whose bytes are not `ab`'s;
+    // `x` + that part is then not `xab`, though `x` + `ab` (cached from the start of the piece) is
+    const piece = 'xabx\ufeffab';
+    expect(core.bytePairEncode(piece).length).toBe(3);
+    expect(new LongPieceEncoder(core).count(piece)).toBe(3);
+  });
+
+  for (const [name, module] of [
+    ['o200k_base', o200k],
+    ['cl100k_base', cl100k],
+  ] as const) {
+    it(`${name}: counts mixed-script, byte-order-mark and random-code-point pieces as gpt-tokenizer's merge`, () => {
+      const core = (module as unknown as { bytePairEncodingCoreProcessor: CoreLike }).bytePairEncodingCoreProcessor;
+      const long = new LongPieceEncoder(core);
+      const rnd = random(name === 'o200k_base' ? 41 : 42);
+      const scripts = ['abcdefghij', 'ABCDEFG', 'абвгдежзик', 'αβγδεζηθ', 'אבגדהוזח', 'ابتثجحخد', 'अआइईउऊ', 'あいうえおかきく', '한국어문장', '\ufeff', ' ', '0123456789', '😀🎉👍'];
+      for (let k = 0; k < 120; k++) {
+        let piece = '';
+        const length = 50 + Math.floor(rnd() * 700);
+        const mixed = k % 3;
+        let script = scripts[Math.floor(rnd() * scripts.length)]!;
+        while (piece.length < length) {
+          if (mixed === 0 || rnd() < 0.05) script = scripts[Math.floor(rnd() * scripts.length)]!;
+          if (mixed === 2 && rnd() < 0.3) {
+            // any code point, lone surrogates aside
+            const c = Math.floor(rnd() * 0x2ffff);
+            piece += c >= 0xd800 && c <= 0xdfff ? 'x' : String.fromCodePoint(c);
+          } else piece += [...script][Math.floor(rnd() * [...script].length)];
+        }
+        expect(long.count(piece), JSON.stringify(piece)).toBe(core.bytePairEncode(piece).length);
+      }
+    }, 60_000);
+  }
 });
 
 describe('mayHaveLongPiece', () => {

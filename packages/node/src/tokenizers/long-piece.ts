@@ -11,52 +11,69 @@
  * See docs/decisions/0002-one-pass-token-counting.md.
  * @module
  */
+import { ByteRanks, type RankSource } from './byte-ranks.js';
 
-/** The rank lookup of gpt-tokenizer's BPE core (present in gpt-tokenizer 4.x). */
-export interface BytesRanks {
-  getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
-}
+/** The rank lookups of gpt-tokenizer's BPE core (present in gpt-tokenizer 4.x); see ./byte-ranks.ts. */
+export type BytesRanks = RankSource;
 
 /** Pieces of at least this many UTF-16 code units are encoded here rather than by gpt-tokenizer's quadratic merge. */
 export const LONG_PIECE = 256;
 
-/** Pair (left rank, right rank) → merged rank, or −1 for no merge: an open-addressing table kept across calls (6 MB). */
-const PAIR_SLOTS = 1 << 19;
+/**
+ * Pair (left rank, right rank) → merged rank, or −1 for no merge: an open-addressing table kept across calls (2 MB),
+ * the three fields of a slot side by side (one cache line per probe).
+ */
+const PAIR_SLOTS = 1 << 17;
 const PAIR_MASK = PAIR_SLOTS - 1;
 /** The table is emptied when it holds this many pairs. */
 const PAIR_CACHE_SIZE = PAIR_SLOTS >> 1;
+/** Buckets whose position arrays grew past this many are not kept for the next call (bounds the memory kept). */
+const KEEP_POSITIONS = 1 << 16;
 
 const encoder = new TextEncoder();
 
-/** One per BPE core: its pair cache. */
+/**
+ * One per BPE core: its byte table (built on the first long piece), its pair cache, and the work arrays, kept across
+ * calls so that a call allocates nothing once they are large enough.
+ */
 export class LongPieceEncoder {
-  private readonly pairs = {
-    left: new Int32Array(PAIR_SLOTS).fill(-1),
-    right: new Int32Array(PAIR_SLOTS),
-    merged: new Int32Array(PAIR_SLOTS),
-    size: 0,
-  };
+  /** Per slot: [left rank (−1: empty), right rank, merged rank, unused]. */
+  private readonly pairs = new Int32Array(4 * PAIR_SLOTS).fill(-1);
+  private pairCount = 0;
   private readonly byteRanks = new Int32Array(256).fill(-1);
+  /** undefined: not built yet; null: the core does not expose its vocabulary, so its own lookup is used. */
+  private table: ByteRanks | null | undefined;
+  private bytes = new Uint8Array(0);
+  // parts as a doubly linked list over byte positions: a part starts at i and ends where next[i] starts
+  private next = new Int32Array(0);
+  private prev = new Int32Array(0);
+  /** The part's own token. */
+  private rank = new Int32Array(0);
+  /** The rank of the part merged with the next one, −1 when none. */
+  private pairRank = new Int32Array(0);
+  private readonly queue = new RankQueue();
   constructor(private readonly core: BytesRanks) {}
 
   /** Tokens gpt-tokenizer's `bytePairEncode(piece)` would produce, counted in O(n log n). */
   count(piece: string): number {
-    const bytes = encoder.encode(piece);
-    const n = bytes.length;
-    if (n === 0) return 0;
-    // parts as a doubly linked list over byte positions: a part starts at i and ends where next[i] starts
-    const next = new Int32Array(n);
-    const prev = new Int32Array(n);
-    const rank = new Int32Array(n); // the part's own token
-    const pairRank = new Int32Array(n); // the rank of the part merged with the next one, −1 when none
+    if (piece.length === 0) return 0;
+    if (this.table === undefined) this.table = ByteRanks.build(this.core) ?? null;
+    if (this.bytes.length < piece.length * 3) this.grow(piece.length * 3);
+    const bytes = this.bytes;
+    const n = encoder.encodeInto(piece, bytes).written;
+    const next = this.next;
+    const prev = this.prev;
+    const rank = this.rank;
+    const pairRank = this.pairRank;
     for (let i = 0; i < n; i++) {
       next[i] = i + 1 < n ? i + 1 : -1;
       prev[i] = i - 1;
       rank[i] = this.byteRank(bytes, i);
     }
-    const queue = new RankQueue();
+    const queue = this.queue;
+    queue.clear();
     for (let i = 0; i + 1 < n; i++) {
-      const r = this.pair(bytes, rank, next, i);
+      const r = this.pair(n, i);
       pairRank[i] = r;
       if (r >= 0) queue.add(r, i);
     }
@@ -84,7 +101,7 @@ export class LongPieceEncoder {
         if (after >= 0) prev[after] = i;
         pairRank[j] = -1;
         parts--;
-        const nr = after >= 0 ? this.pair(bytes, rank, next, i) : -1;
+        const nr = after >= 0 ? this.pair(n, i) : -1;
         pairRank[i] = nr;
         if (nr >= 0) {
           queue.add(nr, i);
@@ -92,7 +109,7 @@ export class LongPieceEncoder {
         }
         const p = prev[i]!;
         if (p >= 0) {
-          const pr = this.pair(bytes, rank, next, p);
+          const pr = this.pair(n, p);
           pairRank[p] = pr;
           if (pr >= 0) {
             queue.add(pr, p);
@@ -106,6 +123,20 @@ export class LongPieceEncoder {
     return parts;
   }
 
+  private grow(size: number): void {
+    this.bytes = new Uint8Array(size);
+    this.next = new Int32Array(size);
+    this.prev = new Int32Array(size);
+    this.rank = new Int32Array(size);
+    this.pairRank = new Int32Array(size);
+  }
+
+  /** gpt-tokenizer's rank of the piece's bytes `[start, end)`, −1 when not a token. */
+  private lookup(start: number, end: number): number {
+    const table = this.table;
+    return table ? table.rank(this.bytes, start, end) : (this.core.getBpeRankFromBytes(this.bytes.subarray(start, end)) ?? -1);
+  }
+
   private byteRank(bytes: Uint8Array, i: number): number {
     const b = bytes[i]!;
     let r = this.byteRanks[b]!;
@@ -117,37 +148,52 @@ export class LongPieceEncoder {
     return r;
   }
 
-  /** Rank of part `i` merged with the next part, −1 when that is not a token. */
-  private pair(bytes: Uint8Array, rank: Int32Array, next: Int32Array, i: number): number {
+  /**
+   * Rank of part `i` merged with the next part, −1 when that is not a token (`n`: the piece's bytes). Looked up by the
+   * pair of part ranks in `pairs` first, which is only sound while a part's rank determines its bytes. gpt-tokenizer's
+   * lookup breaks that in one case: it drops a leading byte-order mark (./byte-ranks.ts), so `EF BB BF` + the bytes of
+   * token t merge into a part of t's rank but with more bytes. Such parts start with `EF BB BF`; a pair that has one is
+   * looked up by its bytes, never through `pairs` (the tests cover this with vocabularies that make such parts).
+   */
+  private pair(n: number, i: number): number {
+    const next = this.next;
     const j = next[i]!;
-    const a = rank[i]!;
-    const b = rank[j]!;
+    const after = next[j]!;
+    const end = after >= 0 ? after : n;
+    const bytes = this.bytes;
+    if ((bytes[i] === 0xef && startsWithBom(bytes, i, j)) || (bytes[j] === 0xef && startsWithBom(bytes, j, end))) return this.lookup(i, end);
+    const a = this.rank[i]!;
+    const b = this.rank[j]!;
     const pairs = this.pairs;
     let slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> 0) & PAIR_MASK;
-    for (let k = pairs.left[slot]!; k >= 0; slot = (slot + 1) & PAIR_MASK, k = pairs.left[slot]!) {
-      if (k === a && pairs.right[slot] === b) return pairs.merged[slot]!;
+    for (let k = pairs[4 * slot]!; k >= 0; slot = (slot + 1) & PAIR_MASK, k = pairs[4 * slot]!) {
+      if (k === a && pairs[4 * slot + 1] === b) return pairs[4 * slot + 2]!;
     }
-    const end = next[j]! >= 0 ? next[j]! : bytes.length;
-    const r = this.core.getBpeRankFromBytes(bytes.subarray(i, end)) ?? -1;
-    if (pairs.size >= PAIR_CACHE_SIZE) {
-      pairs.left.fill(-1);
-      pairs.size = 0;
+    const r = this.lookup(i, end);
+    if (this.pairCount >= PAIR_CACHE_SIZE) {
+      pairs.fill(-1);
+      this.pairCount = 0;
       slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> 0) & PAIR_MASK;
     }
-    pairs.left[slot] = a;
-    pairs.right[slot] = b;
-    pairs.merged[slot] = r;
-    pairs.size++;
+    pairs[4 * slot] = a;
+    pairs[4 * slot + 1] = b;
+    pairs[4 * slot + 2] = r;
+    this.pairCount++;
     return r;
   }
 }
 
+function startsWithBom(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf;
+}
+
 /**
  * The positions of the pairs of one rank: `positions`, sorted when the rank's first turn comes, then `late`, a min-heap
- * of the positions added after that (only when a merge of a lower rank interrupted the turn).
+ * of the positions added after that (only when a merge of a lower rank interrupted the turn). Reused across ranks and
+ * calls.
  */
 interface Bucket {
-  readonly rank: number;
+  rank: number;
   positions: Int32Array;
   length: number;
   cursor: number;
@@ -187,18 +233,44 @@ function popMin(heap: number[]): number {
   return top;
 }
 
-/** Buckets of positions by rank, and a binary heap of the ranks that have one. */
+/**
+ * Buckets of positions by rank, and a binary heap of the ranks that have one. A rank's bucket is found by indexing
+ * `bucketOf` with the rank (a Map lookup per pair was a fifth of the time); buckets are recycled through `free`.
+ */
 class RankQueue {
-  private readonly buckets = new Map<number, Bucket>();
+  /** rank → index + 1 in `active`'s bucket list, 0 when the rank has no bucket. Grown to the largest rank seen. */
+  private bucketOf = new Int32Array(1 << 16);
+  private readonly byIndex: Bucket[] = [];
+  private readonly free: number[] = [];
   private readonly heap: Bucket[] = [];
 
+  /** Forgets the buckets of a call that did not finish (an exception). */
+  clear(): void {
+    for (const bucket of this.heap) this.release(bucket);
+    this.heap.length = 0;
+  }
+
   add(rank: number, position: number): void {
-    let bucket = this.buckets.get(rank);
-    if (bucket === undefined) {
-      bucket = { rank, positions: new Int32Array(8), length: 0, cursor: 0, unsorted: false, started: false, late: [] };
-      this.buckets.set(rank, bucket);
-      this.push(bucket);
+    if (rank >= this.bucketOf.length) {
+      const grown = new Int32Array(Math.max(rank + 1, this.bucketOf.length * 2));
+      grown.set(this.bucketOf);
+      this.bucketOf = grown;
     }
+    const index = this.bucketOf[rank]!;
+    let bucket: Bucket;
+    if (index === 0) {
+      const reused = this.free.pop();
+      if (reused === undefined) {
+        bucket = { rank, positions: new Int32Array(8), length: 0, cursor: 0, unsorted: false, started: false, late: [] };
+        this.byIndex.push(bucket);
+        this.bucketOf[rank] = this.byIndex.length;
+      } else {
+        bucket = this.byIndex[reused]!;
+        bucket.rank = rank;
+        this.bucketOf[rank] = reused + 1;
+      }
+      this.push(bucket);
+    } else bucket = this.byIndex[index - 1]!;
     if (bucket.started) {
       pushMin(bucket.late, position);
       return;
@@ -224,7 +296,7 @@ class RankQueue {
 
   /** Removes `bucket`, which must be the lowest (all its positions taken). */
   remove(bucket: Bucket): void {
-    this.buckets.delete(bucket.rank);
+    this.release(bucket);
     const heap = this.heap;
     const last = heap.pop()!;
     if (last === bucket) return;
@@ -239,6 +311,18 @@ class RankQueue {
       k = child;
     }
     heap[k] = last;
+  }
+
+  private release(bucket: Bucket): void {
+    const index = this.bucketOf[bucket.rank]! - 1;
+    this.bucketOf[bucket.rank] = 0;
+    bucket.length = 0;
+    bucket.cursor = 0;
+    bucket.unsorted = false;
+    bucket.started = false;
+    bucket.late.length = 0;
+    if (bucket.positions.length > KEEP_POSITIONS) bucket.positions = new Int32Array(8);
+    this.free.push(index);
   }
 
   private push(bucket: Bucket): void {
