@@ -1,9 +1,10 @@
 // Byte-identity check for performance work: runs compress() over many inputs and options and writes one hash per call.
-// Usage: node bench/tune/identical.mjs OUT.json [perTask=40] [ROOT=/work/main]   (compare: --compare A.json B.json)
+// Usage: node bench/tune/identical.mjs OUT.json [perTask=40] [ROOT=this checkout]   (compare: --compare A.json B.json)
 // ROOT is the checkout whose packages/core and packages/node dist are tested (e.g. a `git archive HEAD` copy, built).
 // Calls core's compressSync directly, so other packages' work in progress does not move the hashes.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadTask, listTaskFiles, dataDirectory } from '../dist/data.js';
 import { buildTextPool, assemble } from '../dist/speed.js';
 
@@ -19,7 +20,7 @@ if (process.argv[2] === '--compare') {
 
 const out = process.argv[2] ?? '/tmp/identical.json';
 const perTask = Number(process.argv[3] ?? 40);
-const root = process.argv[4] ?? '/work/main';
+const root = process.argv[4] ?? fileURLToPath(new URL('../../', import.meta.url));
 const { compressSync } = await import(`${root}/packages/core/dist/index.js`);
 const { memoryCacheStore } = await import(`${root}/packages/core/dist/cache/index.js`);
 const { wordTokenizer } = await import(`${root}/packages/core/dist/testing/index.js`);
