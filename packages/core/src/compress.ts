@@ -22,6 +22,7 @@ import { createSources } from './sources.js';
 import { buildScoringContext } from './scoring-context.js';
 import { combineScores } from './scorers/combine.js';
 import { renderSelection } from './render.js';
+import { fitToBudget } from './verify.js';
 import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
 import { bm25Scorer } from './scorers/bm25-scorer.js';
 import { neighbourScorer } from './scorers/neighbour-scorer.js';
@@ -361,12 +362,12 @@ function prepareWith(
       const second = attempt(firstBudget + (budget - best.compressed));
       if (second.compressed <= budget && second.compressed > best.compressed) best = second;
       else if (second.compressed > budget) {
-        const fitted = fitToBudget(second, budget, context, segmentation, pinned, combined, renderOptions, tokenizer);
+        const fitted = fitAttempt(second, budget, context, segmentation, pinned, combined, renderOptions, tokenizer);
         if (fitted.compressed > best.compressed) best = fitted;
       }
     }
     t = now();
-    let final = best.compressed > budget ? fitToBudget(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
+    let final = best.compressed > budget ? fitAttempt(best, budget, context, segmentation, pinned, combined, renderOptions, tokenizer) : best;
     // nothing fitted whole (one huge fence, an unbroken run): keep the most valuable unit cut to the budget
     if (final.rendered.kept.length === 0 && budget >= MIN_CUT_BUDGET) final = cutToFit(final, budget, segmentation, combined, context.tokens, renderOptions, tokenizer);
     const { selection, trimmed } = final;
@@ -427,10 +428,11 @@ interface Attempt {
 }
 
 /**
- * Verifier: drops the least valuable kept units (never pinned ones, never an anchor whose dependants stay) until the
- * recounted text fits. Mutates `attempt.selection.keep` and marks the units it drops in `attempt.trimmed`.
+ * The text pipeline on the shared verifier (verify.ts): sheds the least valuable kept units (never pinned ones, never
+ * an anchor whose dependants stay) until the recounted text fits. Mutates `attempt.selection.keep` and marks the units
+ * it drops in `attempt.trimmed`.
  */
-function fitToBudget(
+function fitAttempt(
   attempt: Attempt,
   budget: number,
   context: ScoringContext,
@@ -457,35 +459,32 @@ function fitToBudget(
   const cost = (u: number): number => context.tokens[u]! || (context.texts[u]!.length > 64 ? tokenizer.count(context.texts[u]!) : 0);
   const value = (u: number): number => (Number.isNaN(gains[u]!) ? combined[u]! : gains[u]!);
   removable.sort((a, b) => value(a) - value(b) || b - a);
-  let { rendered, compressed } = attempt;
-  const deadline = activeDeadline();
-  while (compressed > budget) {
-    deadline?.check();
-    let overflow = compressed - budget;
-    let removed = 0;
-    // least valuable first; an anchor whose dependants are still kept waits until they are gone
-    for (let pass = 0; overflow > 0 && pass < 2; pass++) {
-      for (let k = 0; k < removable.length && overflow > 0; k++) {
-        const u = removable[k]!;
-        if (keep[u] === 0) continue;
-        if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
-        keep[u] = 0;
-        trimmed[u] = 1;
-        pieces?.delete(u);
-        overflow -= cost(u);
-        removed++;
-      }
-    }
-    if (removed === 0) {
-      throw new CtxpressError(
-        'BUDGET_UNSATISFIABLE',
-        `The kept content needs ${compressed} tokens and nothing more can be dropped to reach the budget of ${budget}. Raise the budget.`,
-      );
-    }
-    rendered = renderSelection(segmentation, keep, renderOptions, pieces);
-    compressed = exactCount(tokenizer, rendered.text);
-  }
-  return { selection: attempt.selection, pieces, rendered, compressed, trimmed };
+  const { rendered, tokens } = fitToBudget(
+    {
+      render: () => renderSelection(segmentation, keep, renderOptions, pieces),
+      // least valuable first; an anchor whose dependants are still kept waits until they are gone
+      shed: (overflow) => {
+        let removed = 0;
+        for (let pass = 0; overflow > 0 && pass < 2; pass++) {
+          for (let k = 0; k < removable.length && overflow > 0; k++) {
+            const u = removable[k]!;
+            if (keep[u] === 0) continue;
+            if (isAnchor[u] === 1 && hasKeptDependant(segmentation, keep, u)) continue;
+            keep[u] = 0;
+            trimmed[u] = 1;
+            pieces?.delete(u);
+            overflow -= cost(u);
+            removed++;
+          }
+        }
+        return removed > 0;
+      },
+    },
+    budget,
+    tokenizer,
+    { rendered: attempt.rendered, tokens: attempt.compressed },
+  );
+  return { selection: attempt.selection, pieces, rendered, compressed: tokens, trimmed };
 }
 
 /** Below this budget an empty result stays empty rather than holding a cut unit. */

@@ -3,7 +3,7 @@
  * `compressJson`, `compressLogs` or `compressSync`, with one result shape.
  * @module
  */
-import type { Budget, CompressionResult, Tokenizer } from './types.js';
+import type { Budget, CompressionResult, CompressionSummary, Tokenizer } from './types.js';
 import { CtxpressError } from './errors.js';
 import { compressSync } from './compress.js';
 import { withDeadline, type LimitOptions } from './deadline.js';
@@ -72,7 +72,7 @@ export interface ToolOutputOptions extends LimitOptions {
   readonly contentType?: ContentType | 'auto';
 }
 
-export interface ToolOutputResult {
+export interface ToolOutputResult extends CompressionSummary {
   readonly text: string;
   readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };
   readonly ratio: number;

@@ -11,6 +11,7 @@ export type {
   Budget,
   CompressInput,
   CompressionResult,
+  CompressionSummary,
   DocumentInput,
   Group,
   PruneContext,
@@ -119,3 +120,21 @@ export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFide
 // segment cache
 export { memoryCacheStore, hash128, SEGMENT_CACHE_SCHEMA, segmentCacheKeysFor, segmentCacheKeys, segmenterCacheId } from './cache/index.js';
 export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions, SegmentCacheOptions, SegmentCacheKeys } from './cache/index.js';
+
+// the request model: one wire format and one typed request for every front door (ADR 0018)
+export { parseCompressRequest, parseRegExpLiteral, defaultKeepPattern, readBudget, resolveRequestFormat, REQUEST_FIELDS, REQUEST_FORMATS } from './request/index.js';
+export type {
+  CompressRequest,
+  TextRequest,
+  DocumentsRequest,
+  MessagesRequest,
+  CodeRequest,
+  JsonRequest,
+  LogsRequest,
+  RequestCommon,
+  ProseOptions,
+  WithKeep,
+  RequestFormat,
+  ResolvedFormat,
+  ParseRequestOptions,
+} from './request/index.js';

@@ -231,7 +231,16 @@ export interface SourceReport {
   readonly length: number;
 }
 
-export interface CompressionResult {
+/** What every compressor's result has: the compressed text, token counts and ratio. */
+export interface CompressionSummary {
+  /** The compressed input as text. */
+  readonly text: string;
+  readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };
+  /** original / compressed tokens (Infinity when compressed is 0 and original is not). */
+  readonly ratio: number;
+}
+
+export interface CompressionResult extends CompressionSummary {
   /** The compressed context: kept spans in source order, joined by the original text between adjacent spans or the separator. */
   readonly text: string;
   readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };

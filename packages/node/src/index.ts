@@ -77,3 +77,9 @@ export { memoryCacheStore } from '@ctxpress/core';
 export { tieredCacheStore } from '@ctxpress/core/cache';
 export type { TieredCacheStoreOptions } from '@ctxpress/core/cache';
 export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';
+
+// the request model (ADR 0018): parse the wire format, then run it on the compressor its format resolves to
+export { compressRequest } from './request.js';
+export type { CompressRequestContext, CompressRequestResult } from './request.js';
+export { parseCompressRequest, defaultKeepPattern, parseRegExpLiteral, resolveRequestFormat, REQUEST_FORMATS } from '@ctxpress/core';
+export type { CompressRequest, CompressionSummary, ParseRequestOptions, RequestFormat, ResolvedFormat } from '@ctxpress/core';

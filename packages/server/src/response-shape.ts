@@ -10,8 +10,7 @@
  * RESPONSE_TOO_LARGE — estimated before any JSON is built, then checked on the JSON itself.
  * @module
  */
-import { CtxpressError, type ErrorCode } from '@ctxpress/core';
-import type { CompressFormat } from './compress-request.js';
+import { CtxpressError, type ErrorCode, type ResolvedFormat } from '@ctxpress/core';
 
 export const RESPONSE_SHAPES = ['compact', 'full'] as const;
 export type ResponseShape = (typeof RESPONSE_SHAPES)[number];
@@ -131,7 +130,7 @@ function compactUnits(units: readonly Row[], sourceIndex: ReadonlyMap<string, nu
  * `[0, start, end]`; each of these says `shape: "compact"` first, so a client can tell the shapes apart. Chat and JSON
  * results have no per-span ids and are returned as they are.
  */
-export function compactResult(format: CompressFormat, result: Row): Row {
+export function compactResult(format: ResolvedFormat, result: Row): Row {
   switch (format) {
     case 'text':
     case 'markdown':
@@ -205,7 +204,7 @@ export function estimateJsonBytes(value: unknown, stopAbove = Infinity): number 
 }
 
 /** Converts a result to its shape and refuses it (413) when its estimated JSON size is over `limit`. */
-export function shapeResult(format: CompressFormat, result: unknown, shape: ResponseShape, limit: number): unknown {
+export function shapeResult(format: ResolvedFormat, result: unknown, shape: ResponseShape, limit: number): unknown {
   const shaped = shape === 'compact' ? compactResult(format, result as Row) : result;
   const estimate = estimateJsonBytes(shaped, limit);
   if (estimate > limit) throw responseTooLarge(estimate, limit, true);

@@ -10,7 +10,7 @@
  * - dropped keys: one `"…": "K more keys"` entry at the end of the object (the key is `……` if the object has a `…` key).
  * @module
  */
-import type { Budget, Tokenizer } from '../types.js';
+import type { Budget, CompressionSummary, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
 import { checkCommonOptions } from '../check-options.js';
@@ -42,7 +42,7 @@ export interface JsonTruncation {
   readonly originalLength: number;
 }
 
-export interface JsonCompressionResult {
+export interface JsonCompressionResult extends CompressionSummary {
   /** Valid JSON, in the input's indentation style (2/4 spaces, tab or minified; minified for a non-string input). */
   readonly text: string;
   /** `JSON.parse(text)`. */

@@ -14,9 +14,10 @@
  * - Kept lines are rendered in input order joined by `\n`; the text is recounted until it fits the budget.
  * @module
  */
-import type { Budget, Span, Tokenizer } from '../types.js';
+import type { Budget, CompressionSummary, Span, Tokenizer } from '../types.js';
 import { CtxpressError } from '../errors.js';
 import { keepPatterns } from '../keep-patterns.js';
+import { fitToBudget } from '../verify.js';
 import { checkCommonOptions } from '../check-options.js';
 import { activeDeadline, withDeadline, type LimitOptions } from '../deadline.js';
 import { resolveBudget } from '../compress.js';
@@ -41,7 +42,7 @@ export interface LogGroup {
   readonly lastLine: number;
 }
 
-export interface LogCompressionResult {
+export interface LogCompressionResult extends CompressionSummary {
   readonly text: string;
   readonly tokens: { readonly original: number; readonly compressed: number; readonly budget: number };
   readonly ratio: number;
@@ -322,36 +323,38 @@ function compressLogsWith(text: string, options: LogCompressionOptions, tokenize
     }
   }
 
-  // ---- render and recount; drop the lowest-value unit until it fits
-  const render = (): string => {
-    const parts: string[] = [];
-    for (let u = 0; u < units.length; u++) if (keepUnit[u] === 1) parts.push(units[u]!.text);
-    return parts.join('\n');
-  };
-  let out = render();
-  let count = tokenizer.count(out);
+  // ---- render and verify: drop the lowest-value units (pinned ones last, oldest first) until the recount fits
   const pinnedSet = new Set(pinnedOrder);
   const dropOrder: number[] = [];
   for (let u = 0; u < units.length; u++) if (keepUnit[u] === 1 && !pinnedSet.has(u)) dropOrder.push(u);
   dropOrder.sort((a, b) => units[a]!.score - units[b]!.score || b - a);
   const pinnedDrop = pinnedOrder.filter((u) => keepUnit[u] === 1).reverse(); // oldest pinned first, the last line last
-  while (count > budget) {
-    deadline?.check();
-    // drop units worth at least the overshoot (estimated), then recount
-    let over = count - budget;
-    while (over > 0) {
-      const u = dropOrder.shift() ?? pinnedDrop.shift();
-      if (u === undefined) break;
-      keepUnit[u] = 0;
-      if (units[u]!.pinned) truncatedErrors++;
-      over -= Math.max(1, units[u]!.cost);
-    }
-    const next = render();
-    const nextCount = tokenizer.count(next);
-    if (next === out) break;
-    out = next;
-    count = nextCount;
-  }
+  const { rendered, tokens: count } = fitToBudget(
+    {
+      render: () => {
+        const parts: string[] = [];
+        for (let u = 0; u < units.length; u++) if (keepUnit[u] === 1) parts.push(units[u]!.text);
+        return { text: parts.join('\n') };
+      },
+      // units worth at least the overshoot (estimated)
+      shed: (overflow) => {
+        let over = overflow;
+        let dropped = false;
+        while (over > 0) {
+          const u = dropOrder.shift() ?? pinnedDrop.shift();
+          if (u === undefined) break;
+          keepUnit[u] = 0;
+          dropped = true;
+          if (units[u]!.pinned) truncatedErrors++;
+          over -= Math.max(1, units[u]!.cost);
+        }
+        return dropped;
+      },
+    },
+    budget,
+    tokenizer,
+  );
+  const out = rendered.text;
 
   // ---- spans
   const kept: Span[] = [];
