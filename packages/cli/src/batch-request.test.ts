@@ -1,5 +1,6 @@
 import { CtxpressError, type CompressInput, type CompressionResult } from '@ctxpress/core';
 import type { NodeCompressOptions } from '@ctxpress/node';
+import { closeApp, createApp } from '@ctxpress/server';
 import { describe, expect, it } from 'vitest';
 import { type CompressFunction, handleBatchLine } from './batch-request.js';
 
@@ -157,5 +158,75 @@ describe('handleBatchLine', () => {
     };
     const { value } = await run('{"id":"t","text":"x","tokens":5}', failing);
     expect(value).toEqual({ id: 't', line: 7, error: { code: 'INTERNAL_ERROR', message: 'boom' } });
+  });
+});
+
+describe('batch lines share the HTTP wire format (ADR 0018)', () => {
+  const PROSE = 'The rover has two solar arrays. Cold nights drain the battery. Dust storms block the sun for weeks. Order ID-42 shipped. '.repeat(8);
+  const MARKDOWN = `# Rover\n\n${PROSE}\n\n## Power\n\n- arrays\n- battery\n`;
+  const JSON_TEXT = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item ${i}` })) }, null, 2);
+  const LOGS = Array.from({ length: 30 }, (_, i) => `2024-05-01 10:00:${String(i).padStart(2, '0')} INFO request ${i} ok`).join('\n') + '\n2024-05-01 10:01:00 ERROR payment timeout\n';
+  const MESSAGES = [
+    { role: 'system', content: 'You are helpful.' },
+    { role: 'user', content: PROSE },
+    { role: 'assistant', content: PROSE },
+    { role: 'user', content: 'What drains the battery?' },
+  ];
+  const requests: Record<string, unknown>[] = [
+    { text: PROSE, budget: { ratio: 3 }, query: 'battery', keep: ['/ID-\\d+/'] },
+    { text: MARKDOWN, budget: { tokens: 60 }, format: 'markdown', separator: ' … ' },
+    { documents: [{ id: 'a', title: 'Rover', text: PROSE }, { id: 'b', text: MARKDOWN }], budget: { ratio: 4 }, query: 'dust' },
+    { text: JSON_TEXT, budget: { ratio: 3 } },
+    { text: LOGS, budget: { ratio: 4 }, keep: ['payment'] },
+    { messages: MESSAGES, budget: { tokens: 120 }, keepLastTurns: 1 },
+    { code: [{ path: 'src/math.ts', text: 'export function add(a: number, b: number) {\n  return a + b;\n}\n'.repeat(8) }], budget: { ratio: 3 }, query: 'add' },
+  ];
+
+  it('the same request as an HTTP body and as a batch line gives the same compressed text', async () => {
+    const { compress } = await import('@ctxpress/node');
+    const app = createApp({ workers: 0 });
+    try {
+      for (const [index, request] of requests.entries()) {
+        const res = await app.request('/v1/compress', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+        expect(res.status, JSON.stringify(request).slice(0, 80)).toBe(200);
+        const http = (await res.json()) as { text?: string; messages?: unknown[]; tokens: unknown };
+        const line = JSON.parse((await handleBatchLine(JSON.stringify({ id: index, ...request }), index + 1, compress)).json) as {
+          text: string;
+          messages?: unknown[];
+          tokens: unknown;
+        };
+        expect(line.tokens).toEqual(http.tokens);
+        if (http.messages !== undefined) expect(line.messages).toEqual(http.messages);
+        else expect(line.text).toBe(http.text);
+      }
+    } finally {
+      await closeApp(app);
+    }
+  });
+
+  it('legacy top-level tokens / ratio give the same line as budget; both at once is INVALID_BUDGET', async () => {
+    const { compress } = await import('@ctxpress/node');
+    const legacy = await handleBatchLine(JSON.stringify({ id: 1, text: PROSE, ratio: 3 }), 1, compress);
+    const current = await handleBatchLine(JSON.stringify({ id: 1, text: PROSE, budget: { ratio: 3 } }), 1, compress);
+    expect(legacy).toEqual(current);
+    const both = await handleBatchLine(JSON.stringify({ id: 1, text: PROSE, ratio: 3, budget: { ratio: 3 } }), 1, compress);
+    expect(JSON.parse(both.json)).toMatchObject({ error: { code: 'INVALID_BUDGET' } });
+  });
+
+  it('messages go to compressChat as they are; a JSON text of chat messages (auto or chat) is sent as messages too', async () => {
+    const { compress } = await import('@ctxpress/node');
+    const direct = JSON.parse((await handleBatchLine(JSON.stringify({ id: 'm', messages: MESSAGES, tokens: 120 }), 1, compress)).json) as { messages: unknown[] };
+    expect(direct.messages.at(-1)).toEqual(MESSAGES.at(-1));
+    for (const format of [undefined, 'auto', 'chat']) {
+      const fromText = JSON.parse((await handleBatchLine(JSON.stringify({ id: 'm', text: JSON.stringify(MESSAGES), tokens: 120, format }), 1, compress)).json) as unknown;
+      expect(fromText).toEqual(direct);
+    }
+    const notChat = await handleBatchLine(JSON.stringify({ id: 'x', text: 'plain words', tokens: 5, format: 'chat' }), 1, compress);
+    expect(JSON.parse(notChat.json)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringMatching(/chat input must be JSON/) } });
+  });
+
+  it('fields the wire format does not know are INVALID_REQUEST (id is the batch edge\'s own)', async () => {
+    const { value } = await run('{"id":"a","text":"x","tokens":5,"meta":1}');
+    expect(value).toMatchObject({ id: 'a', error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/unknown field\(s\) meta/) } });
   });
 });

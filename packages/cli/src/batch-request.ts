@@ -1,13 +1,12 @@
 /**
- * One line of a batch: parse and check the request, compress, and turn the outcome into the output line.
+ * One line of a batch: the shared wire format of `/v1/compress` (`parseCompressRequest`, ADR 0018) plus `id` and the
+ * deprecated top-level `tokens` / `ratio`; run with `compressRequest`, and turned into the output line.
  * Pure apart from the injected `compress`, so it runs the same in a worker thread and in a test.
  * @module
  */
-import { type CompressInput, type CompressionResult, isCtxpressError, type Span } from '@ctxpress/core';
+import { type CompressInput, type CompressionResult, type CompressRequest, detectContentType, isCtxpressError, parseCompressRequest, type Span } from '@ctxpress/core';
 import type { NodeCompressOptions } from '@ctxpress/node';
-import { isRatio, isTokenCount } from './numbers.js';
-import { parseKeepPattern } from './parse-keep.js';
-import { compressStructured, INPUT_KINDS, resolveKind, type InputKind } from './structured.js';
+import { chatMessagesOf, parseJson, summarize } from './structured.js';
 
 /** The library call, injected. */
 export type CompressFunction = (input: CompressInput, options: NodeCompressOptions) => Promise<CompressionResult>;
@@ -57,17 +56,40 @@ class RequestError extends Error {
   }
 }
 
-interface ParsedRequest {
-  readonly input: CompressInput;
-  readonly options: NodeCompressOptions;
-  /** `format` as given (default auto): chat, json, logs and code requests go to their own compressors. */
-  readonly kind: InputKind;
+/**
+ * Batch lines' conveniences on `text` (not part of the wire format): a JSON text holding chat messages (with `format`
+ * chat, or auto) is sent as `messages` (+ `system`); with `format: "code"` it is one source file, `stdin`.
+ */
+export function expandTextInput(request: Record<string, unknown>): Record<string, unknown> {
+  const { text, format, ...rest } = request;
+  if (typeof text !== 'string') return request;
+  if (format === 'code') return { ...rest, format, code: [{ path: 'stdin', text }] };
+  if (format !== 'chat' && format !== undefined && format !== 'auto') return request;
+  if (format !== 'chat' && detectContentType(text) !== 'json') return request;
+  const chat = chatMessagesOf(parseJson(text));
+  if (chat === undefined) {
+    if (format !== 'chat') return request;
+    throw new RequestError(BatchErrorCode.invalidInput, 'chat input must be JSON: an array of messages with a "role", or { "messages": [...], "system"? }.');
+  }
+  return { ...rest, format: 'chat', messages: chat.messages, ...(chat.system === undefined ? {} : { system: chat.system }) };
+}
+
+/** Checks a line's request. Option errors keep batch lines' code INVALID_REQUEST. */
+function parseLine(value: Record<string, unknown>): CompressRequest {
+  try {
+    return parseCompressRequest(expandTextInput(value), { extraFields: ['id'], legacyBudget: true });
+  } catch (error) {
+    if (isCtxpressError(error) && error.code === 'INVALID_OPTION') throw new RequestError(BatchErrorCode.invalidRequest, error.message);
+    throw error;
+  }
 }
 
 /**
  * Handles one non-blank line.
  * @param line the raw line (without its newline)
  * @param lineNumber its 1-based number in the file, reported in error lines
+ * @param compress the text pipeline (structured formats go to their @ctxpress/node compressors)
+ * @param limits `--time-limit`: the smaller of it and the line's own `timeLimitMs` applies
  */
 export async function handleBatchLine(
   line: string,
@@ -85,120 +107,24 @@ export async function handleBatchLine(
     }
     if (!isRecord(value)) throw new RequestError(BatchErrorCode.invalidRequest, 'each line must be a JSON object');
     id = readId(value['id']);
-    const parsed = parseRequest(value);
-    // the line's "timeLimitMs" and --time-limit: the smaller applies; the library stops the request with TIME_LIMIT,
-    // reported as this line's error
-    const own = parsed.options.timeLimitMs;
-    const limit = own === undefined ? limits.timeLimitMs : limits.timeLimitMs === undefined ? own : Math.min(own, limits.timeLimitMs);
-    const request = limit === undefined || limit === own ? parsed : { ...parsed, options: { ...parsed.options, timeLimitMs: limit } };
-    if (typeof request.input === 'string') {
-      const named = [{ id: '-', text: request.input }];
-      const structured = await resolveKind(request.kind, named);
-      if (structured !== undefined) {
-        const outcome = await compressStructured(structured, named, request.options);
-        const chatMessages = structured === 'chat' ? (outcome.result as { messages: unknown[] }).messages : undefined;
-        const line: BatchSuccessLine = {
-          id,
-          text: outcome.text,
-          tokens: { original: outcome.tokens.original, compressed: outcome.tokens.compressed, budget: outcome.tokens.budget },
-          ratio: Number.isFinite(outcome.ratio) ? outcome.ratio : null,
-          kept: outcome.kept ?? [],
-          ...(chatMessages === undefined ? {} : { messages: chatMessages }),
-        };
-        return { json: JSON.stringify(line), ok: true };
-      }
-    } else if (request.kind !== 'auto' && request.kind !== 'text' && request.kind !== 'markdown') {
-      throw new RequestError(BatchErrorCode.invalidRequest, `"format": "${request.kind}" takes "text" (or "messages" for chat), not "documents"`);
-    }
-    const result = await compress(request.input, request.options);
+    const request = parseLine(value);
+    const node = await import('@ctxpress/node');
+    // a TIME_LIMIT (the line's or --time-limit's) is reported as this line's error
+    const outcome = await node.compressRequest(request, { compress, ...(limits.timeLimitMs === undefined ? {} : { timeLimitMs: limits.timeLimitMs }) });
+    const summary = summarize(outcome);
     const output: BatchSuccessLine = {
       id,
-      text: result.text,
-      tokens: { original: result.tokens.original, compressed: result.tokens.compressed, budget: result.tokens.budget },
-      ratio: Number.isFinite(result.ratio) ? result.ratio : null,
-      kept: result.kept,
+      text: summary.text,
+      tokens: { original: summary.tokens.original, compressed: summary.tokens.compressed, budget: summary.tokens.budget },
+      ratio: Number.isFinite(summary.ratio) ? summary.ratio : null,
+      kept: summary.kept ?? [],
+      ...(outcome.format === 'chat' ? { messages: outcome.result.messages } : {}),
     };
     return { json: JSON.stringify(output), ok: true };
   } catch (error) {
     const output: BatchErrorLine = { id, line: lineNumber, error: describeError(error) };
     return { json: JSON.stringify(output), ok: false };
   }
-}
-
-/** Checks a request object and builds the library call. Throws `RequestError` with a message that says what to fix. */
-function parseRequest(request: Record<string, unknown>): ParsedRequest {
-  const { documents, query, tokens, ratio, tokenizer, keep, format, messages, system, timeLimitMs } = request;
-  let text = request['text'];
-  if (messages !== undefined) {
-    if (text !== undefined || documents !== undefined) throw new RequestError(BatchErrorCode.invalidInput, 'give one of "text", "documents" or "messages"');
-    if (!Array.isArray(messages)) throw new RequestError(BatchErrorCode.invalidInput, '"messages" must be an array of chat messages');
-    if (format !== undefined && format !== 'chat' && format !== 'auto') throw new RequestError(BatchErrorCode.invalidRequest, '"messages" go with "format": "chat"');
-    text = JSON.stringify(typeof system === 'string' ? { messages, system } : messages);
-  }
-
-  let input: CompressInput;
-  if (text !== undefined && documents !== undefined) {
-    throw new RequestError(BatchErrorCode.invalidInput, 'give either "text" or "documents", not both');
-  } else if (typeof text === 'string') {
-    input = text;
-  } else if (Array.isArray(documents)) {
-    // The library checks each document's shape and reports INVALID_INPUT with the index.
-    input = documents as CompressInput;
-  } else if (text !== undefined) {
-    throw new RequestError(BatchErrorCode.invalidInput, '"text" must be a string');
-  } else if (documents !== undefined) {
-    throw new RequestError(BatchErrorCode.invalidInput, '"documents" must be an array of {id?, title?, text}');
-  } else {
-    throw new RequestError(BatchErrorCode.invalidInput, 'missing "text" (a string) or "documents" (an array of {id?, title?, text})');
-  }
-
-  let budget: NodeCompressOptions['budget'];
-  if (tokens !== undefined && ratio !== undefined) {
-    throw new RequestError(BatchErrorCode.invalidBudget, 'give either "tokens" or "ratio", not both');
-  } else if (tokens !== undefined) {
-    if (!isTokenCount(tokens)) throw new RequestError(BatchErrorCode.invalidBudget, `"tokens" must be a positive integer, got ${JSON.stringify(tokens)}`);
-    budget = { tokens };
-  } else if (ratio !== undefined) {
-    if (!isRatio(ratio)) throw new RequestError(BatchErrorCode.invalidBudget, `"ratio" must be a number ≥ 1, got ${JSON.stringify(ratio)}`);
-    budget = { ratio };
-  } else {
-    throw new RequestError(BatchErrorCode.invalidBudget, 'missing budget: give "tokens" (a positive integer) or "ratio" (a number ≥ 1)');
-  }
-
-  const options: { -readonly [K in keyof NodeCompressOptions]: NodeCompressOptions[K] } = { budget };
-  if (query !== undefined) {
-    if (typeof query !== 'string') throw new RequestError(BatchErrorCode.invalidRequest, '"query" must be a string');
-    options.query = query;
-  }
-  if (tokenizer !== undefined) {
-    if (typeof tokenizer !== 'string') throw new RequestError(BatchErrorCode.invalidRequest, '"tokenizer" must be a string such as "o200k_base"');
-    options.tokenizer = tokenizer;
-  }
-  if (timeLimitMs !== undefined) {
-    if (typeof timeLimitMs !== 'number' || !Number.isFinite(timeLimitMs) || timeLimitMs <= 0) {
-      throw new RequestError(BatchErrorCode.invalidRequest, `"timeLimitMs" must be a positive number of milliseconds, got ${JSON.stringify(timeLimitMs)}`);
-    }
-    options.timeLimitMs = timeLimitMs;
-  }
-  let kind: InputKind = messages !== undefined ? 'chat' : 'auto';
-  if (format !== undefined && messages === undefined) {
-    if (typeof format !== 'string' || !(INPUT_KINDS as readonly string[]).includes(format)) {
-      throw new RequestError(BatchErrorCode.invalidRequest, `"format" must be one of ${INPUT_KINDS.join(', ')}`);
-    }
-    kind = format as InputKind;
-    if (kind === 'text' || kind === 'markdown' || kind === 'auto') options.format = kind;
-  }
-  if (keep !== undefined) {
-    if (!Array.isArray(keep) || !keep.every((pattern) => typeof pattern === 'string')) {
-      throw new RequestError(BatchErrorCode.invalidRequest, '"keep" must be an array of strings ("/re/flags" for a regular expression)');
-    }
-    try {
-      options.keep = (keep as string[]).map(parseKeepPattern);
-    } catch (error) {
-      throw new RequestError(BatchErrorCode.invalidRequest, messageOf(error).replace(/^--keep /, '"keep": '));
-    }
-  }
-  return { input, options, kind };
 }
 
 function readId(value: unknown): RequestId {

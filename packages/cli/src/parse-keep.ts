@@ -1,11 +1,10 @@
 /**
- * `--keep PATTERN` values: a pattern written `/body/flags` is a regular expression, anything else a literal string.
+ * `--keep PATTERN` values: a pattern written `/body/flags` is a regular expression, anything else a literal string
+ * (`parseRegExpLiteral` of @ctxpress/core, as in HTTP bodies and batch lines).
  * @module
  */
+import { parseRegExpLiteral } from '@ctxpress/core';
 import { UsageError } from './usage-error.js';
-
-/** Flags a JavaScript RegExp accepts. */
-const REGEXP_FLAGS = /^[dgimsuyv]*$/;
 
 /**
  * Parses one keep pattern.
@@ -19,13 +18,10 @@ const REGEXP_FLAGS = /^[dgimsuyv]*$/;
  * parseKeepPattern('API_KEY');         // → 'API_KEY'
  */
 export function parseKeepPattern(pattern: string): RegExp | string {
-  const lastSlash = pattern.lastIndexOf('/');
-  if (!pattern.startsWith('/') || lastSlash < 2) return pattern;
-  const body = pattern.slice(1, lastSlash);
-  const flags = pattern.slice(lastSlash + 1);
-  if (!REGEXP_FLAGS.test(flags)) return pattern;
+  const literal = parseRegExpLiteral(pattern);
+  if (literal === undefined) return pattern;
   try {
-    return new RegExp(body, flags);
+    return new RegExp(literal.source, literal.flags);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(

@@ -79,7 +79,7 @@ describe('parseCompressRequest: every error', () => {
     ['unknown field', { text: 'a', tokenz: 1, ...BUDGET }, undefined, /^INVALID_OPTION: unknown field\(s\) tokenz; known: text, /],
     ['an edge field without extraFields', { text: 'a', shape: 'full', ...BUDGET }, undefined, /^INVALID_OPTION: unknown field\(s\) shape/],
     ['legacy fields without legacyBudget', { text: 'a', tokens: 5 }, undefined, /^INVALID_OPTION: unknown field\(s\) tokens/],
-    ['no input', BUDGET, undefined, 'INVALID_INPUT: give exactly one of text, documents, messages or code (got none).'],
+    ['no input', BUDGET, undefined, /^INVALID_INPUT: missing "text" \(a string\), "documents" .*: give exactly one\.$/],
     ['two inputs', { text: 'a', messages: [], ...BUDGET }, undefined, 'INVALID_INPUT: give exactly one of text, documents, messages or code (got text, messages).'],
     ['no budget', { text: 'a' }, undefined, 'INVALID_BUDGET: budget is required: { "tokens": N } or { "ratio": R }.'],
     ['tokens 0', { text: 'a', budget: { tokens: 0 } }, undefined, /^INVALID_BUDGET: budget must be/],

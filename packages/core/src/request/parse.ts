@@ -151,7 +151,10 @@ export function parseCompressRequest(value: unknown, options: ParseRequestOption
   if (unknown.length > 0) throw option(`unknown field(s) ${unknown.join(', ')}; known: ${known.join(', ')}.`);
 
   const inputs = INPUTS.filter((key) => request[key] !== undefined);
-  if (inputs.length !== 1) throw invalid(`give exactly one of text, documents, messages or code (got ${inputs.length === 0 ? 'none' : inputs.join(', ')}).`);
+  if (inputs.length === 0) {
+    throw invalid('missing "text" (a string), "documents" ([{ id?, title?, text }]), "messages" or "code" ([{ path, text }]): give exactly one.');
+  }
+  if (inputs.length !== 1) throw invalid(`give exactly one of text, documents, messages or code (got ${inputs.join(', ')}).`);
   const input = inputs[0]!;
 
   const budget = budgetOfRequest(request, options.legacyBudget === true);
