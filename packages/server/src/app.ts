@@ -6,8 +6,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
-import { isCtxpressError } from '@ctxpress/core';
-import { planCompress, type AnyResult } from './compress-request.js';
+import { isCtxpressError, type CompressionSummary } from '@ctxpress/core';
+import { planCompress } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import {
   CompressionQueue,
@@ -335,14 +335,14 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
     // in-thread work stops itself at the time limit (a worker is terminated instead)
     const inThreadLimit = workers === undefined ? { timeLimitMs: resolved.timeoutMs } : {};
     const job = planCompress(body, { ...compressContext, ...inThreadLimit, responseLimit: limit }); // a bad request is a 400 here, before any worker
-    const inWorker = async (): Promise<AnyResult> => {
+    const inWorker = async (): Promise<CompressionSummary> => {
       const reply = await workers!.run(
         { kind: 'compress', body, regexKeep: resolved.regexKeep, responseLimit: limit, ...workerCache },
         performance.now() + resolved.timeoutMs,
         { heavy: raw.byteLength > HEAVY_REQUEST_BYTES || hasRegexKeep(body) },
       );
       countCache(reply);
-      return reply.value as AnyResult;
+      return reply.value as CompressionSummary;
     };
     try {
       const { value: result } = workers === undefined ? await limited(job.run) : await withTimeLimit(inWorker, resolved.timeoutMs);

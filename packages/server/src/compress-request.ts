@@ -16,9 +16,6 @@ import { unsafeRegexReason } from './safe-regex.js';
 export const COMPRESS_FORMATS = REQUEST_FORMATS;
 export type CompressFormat = RequestFormat;
 
-/** A result as the service returns it: text, token counts and ratio, plus the compressor's own fields. */
-export type AnyResult = CompressionSummary;
-
 /** A validated request, ready to run. */
 export interface CompressJob {
   readonly request: CompressRequest;
@@ -74,7 +71,8 @@ export interface CompressContext {
   readonly regexKeep?: RegexKeepPolicy;
   /**
    * The library's cooperative time limit (`timeLimitMs`): in-thread compression stops with TIME_LIMIT instead of
-   * holding the event loop. Default: none.
+   * holding the event loop. It caps the request's own `timeLimitMs` (the smaller applies). Default: none (a worker
+   * thread is terminated at the service's timeout instead).
    */
   readonly timeLimitMs?: number;
   /** The largest response, JSON bytes (RESPONSE_TOO_LARGE above it, estimated before the JSON is built). Default: none. */
