@@ -495,8 +495,9 @@ const MIN_CUT_BUDGET = 50;
  * it), on a grapheme boundary, preferably at a line end, else at white space, when one is in the prefix's second half;
  * `start` when none fits. `estimate` is the whole range's token count (0 when unknown).
  *
- * A secant search bracketed like bisection: each guess scales the last prefix by `room / its count`, so two or three
- * exact counts of about `room` tokens each find the cut (a bisection counted up to 17 prefixes of up to half the unit,
+ * A secant search safeguarded by bisection: a guess scales the last prefix by `room / its count` (every other step,
+ * once a prefix is known not to fit, halves the bracket instead, so it always converges); usually one to three exact
+ * counts of about `room` tokens find the cut (a plain bisection counted up to 17 prefixes of up to half the unit,
  * ~110 ms on a 126k-character CJK run where one count of the result takes 4 ms).
  */
 function prefixEnd(text: string, start: number, end: number, room: number, tokenizer: Tokenizer, estimate: number): number {
@@ -506,9 +507,11 @@ function prefixEnd(text: string, start: number, end: number, room: number, token
   let loCount = 0;
   let hi = limit + 1; // the first position known not to fit (limit + 1: none known)
   let perToken = estimate > 0 ? (end - start) / estimate : 1;
-  for (let step = 0; step < 16 && hi - lo > 1; step++) {
+  for (let step = 0; step < 48 && hi - lo > 1; step++) {
+    // secant guesses, with a bisection every other step once both ends are known, so it always converges
     let guess = lo + Math.floor((room - loCount) * perToken * 0.995);
-    if (guess <= lo || guess >= hi) guess = hi > limit ? Math.min(limit, Math.max(lo + 1, guess)) : lo + ((hi - lo) >> 1);
+    if (hi <= limit && (step % 2 === 1 || guess <= lo || guess >= hi)) guess = lo + ((hi - lo) >> 1);
+    else if (hi > limit) guess = Math.min(limit, Math.max(lo + 1, guess));
     if (guess <= lo) break;
     const count = tokenizer.count(text.slice(start, guess));
     if (count <= room) {

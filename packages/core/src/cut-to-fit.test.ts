@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compressSync } from './compress.js';
-import { pieceTokenizer } from './testing/index.js';
+import { pieceTokenizer, wordTokenizer } from './testing/index.js';
 import type { Tokenizer } from './types.js';
 
 /** A run tokenizer: every 3 characters of a letter run are one token (a stand-in for BPE on an unbroken run). */
@@ -39,5 +39,15 @@ describe('cut to fit (one unit larger than the budget)', () => {
     const result = compressSync(text, { tokenizer, budget: { tokens: 120 } });
     expect(result.tokens.compressed).toBeLessThanOrEqual(120);
     expect(result.tokens.compressed).toBeGreaterThan(0);
+  });
+
+  it('converges when every secant guess overshoots (one unit of 101 tokens, budget 100: fast-check seed 797410213)', () => {
+    const input =
+      '```\nDr. rover rover rover.\n# 42 rover Dust é battery of é Dust 東京 👍🏽.\r\n\r\nrover Dr. rover https://x.io/a?b=1 rover Dr.. rover rover. rover. rover rover rover user_id rover.\n3.5 rover rover rover rover rover <|endoftext|> <|endoftext|> 3.5 rover rover rover. rover rover rover rover rover rover rover rover rover rover rover rover.\n\n' +
+      'a'.repeat(102) +
+      '\n';
+    const result = compressSync(input, { tokenizer: wordTokenizer(), budget: { tokens: 100 } });
+    expect(result.tokens.compressed).toBeLessThanOrEqual(100);
+    expect(result.tokens.compressed).toBeGreaterThan(90);
   });
 });
