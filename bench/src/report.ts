@@ -169,13 +169,16 @@ export function qualityMarkdown(input: QualityReportInput & { readonly environme
 export function speedMarkdown(rows: readonly SpeedRow[], environment: string, query: string): string {
   const stages = [...new Set(rows.flatMap((row) => Object.keys(row.stageMs ?? {})))];
   const tokenLabel = (tokens: number): string => (tokens >= 1_000_000 ? `${tokens / 1_000_000}M` : tokens >= 1000 ? `${tokens / 1000}k` : String(tokens));
-  // adversarial rows (issue 9): what the input is, and its ratio to prose of the same length
+  // adversarial rows (issue 9): what the input is, its tokenizer when not o200k_base, its ratio to the group's prose
   const sizeLabel = (tokens: number, row?: SpeedRow): string => {
     if (row?.input === undefined) return tokenLabel(tokens);
     const what = row.input.kind === 'run' ? 'one-letter run' : row.input.kind === 'cjk' ? 'CJK, no punctuation' : 'prose';
     const vs =
-      row.compressVsProse === undefined ? '' : ` (vs prose: compress ${fixed(row.compressVsProse, 2)}×, tokenize ${fixed(row.tokenizeVsProse, 2)}×)`;
-    return `${what}, ${row.input.chars.toLocaleString('en-US')} chars${vs}`;
+      row.compressVsProse === undefined
+        ? ''
+        : ` (vs prose, per character: compress ${fixed(row.compressVsProse, 2)}×, tokenize ${fixed(row.tokenizeVsProse, 2)}×)`;
+    const tokenizer = row.input.tokenizer === undefined ? '' : `${row.input.tokenizer}: `;
+    return `${tokenizer}${what}, ${row.input.chars.toLocaleString('en-US')} chars${vs}`;
   };
   const main = table(
     ['size', 'input tokens', 'runs', 'compress ms (median)', 'tokenize ms (median)', 'compress / tokenize', 'compress tokens/s', 'peak RSS MB', 'RSS before compress MB', 'output / budget tokens'],
@@ -212,7 +215,7 @@ export function speedMarkdown(rows: readonly SpeedRow[], environment: string, qu
     '',
     environment,
     '',
-    `End-to-end \`compress()\` (budget ratio 10, o200k_base, query: "${query}") on real text from shared/data (a Paul Graham haystack, SQuAD articles, QMSum meetings, LoCoMo conversations, HotpotQA paragraphs; cycled when longer than the pool). Each size runs in its own child process: a warm-up on a different input of the same size (repeated for up to 0.5 s at small sizes), then the median of the runs, timed alternately with the tokenizer. Peak RSS is the child's \`process.resourceUsage().maxRSS\`; "RSS before compress" is the same after loading the tokenizer and building the inputs. "tokenize" is \`tokenizer.count(wholeText)\` on the same input.`,
+    `End-to-end \`compress()\` (budget ratio 10, o200k_base, query: "${query}") on real text from shared/data (a Paul Graham haystack, SQuAD articles, QMSum meetings, LoCoMo conversations, HotpotQA paragraphs; cycled when longer than the pool). Each size runs in its own child process: a warm-up on a different input of the same size (repeated for up to 0.5 s at small sizes), then the median of the runs, timed alternately with the tokenizer. Peak RSS is the child's \`process.resourceUsage().maxRSS\`; "RSS before compress" is the same after loading the tokenizer and building the inputs. "tokenize" is \`tokenizer.count(wholeText)\` on the same input. Rows marked llama3 use the Llama 3 tokenizer instead.`,
     '',
     main,
     '',

@@ -22,7 +22,7 @@ const collect = async (): Promise<void> => {
 
 async function main(): Promise<SpeedChildResult> {
   const args = JSON.parse(process.argv[2] ?? '{}') as SpeedChildArguments;
-  const tokenizer = await getTokenizer('o200k_base');
+  const tokenizer = await getTokenizer(args.input?.tokenizer ?? 'o200k_base');
   const pool = JSON.parse(readFileSync(args.poolFile, 'utf8')) as TextPool;
   const adversarial = args.input;
   const input = adversarial === undefined ? assemble(pool.blocks, 0, args.targetTokens, tokenizer) : adversarialText(adversarial, 2, pool.blocks);

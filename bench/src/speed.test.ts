@@ -22,10 +22,15 @@ describe('speed suite adversarial inputs', () => {
     expect(adversarialText({ kind: 'prose', chars: 30 }, 0, blocks)).toBe('First block of prose.\n\nSecond ');
   });
 
-  it('pairs every adversarial input with prose of the same length', () => {
-    for (const [prose, adversarial] of ADVERSARIAL) {
-      expect(prose.kind).toBe('prose');
-      expect(adversarial.chars).toBe(prose.chars);
+  it('starts every group of adversarial inputs with prose of the same tokenizer (same length for o200k_base)', () => {
+    for (const [prose, ...adversarial] of ADVERSARIAL) {
+      expect(prose!.kind).toBe('prose');
+      expect(adversarial.length).toBeGreaterThan(0);
+      for (const input of adversarial) {
+        expect(input.kind).not.toBe('prose');
+        expect(input.tokenizer).toBe(prose!.tokenizer);
+        if (input.tokenizer === undefined) expect(input.chars).toBe(prose!.chars);
+      }
     }
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Speed suite: end-to-end compress() time and peak RSS per input size, each size in its own child process, next to the
  * time to tokenize the same input once. Then the adversarial inputs (`ADVERSARIAL`): an unbroken run of one letter and
- * CJK text without punctuation, each beside ordinary prose of the same number of characters (long pre-tokenizer pieces
- * used to make tokenization quadratic; see docs/decisions/0002-one-pass-token-counting.md).
+ * CJK text without punctuation, each beside ordinary prose (long pre-tokenizer pieces used to make tokenization
+ * quadratic with o200k_base and slow with Llama 3; see docs/decisions/0002-one-pass-token-counting.md).
  * @module
  */
 import { fork } from 'node:child_process';
@@ -103,9 +103,9 @@ function prefixWithin(text: string, tokens: number, tokenizer: Tokenizer): strin
 export interface SpeedRow {
   /** For the adversarial rows, the input's measured token count. */
   readonly targetTokens: number;
-  /** Adversarial rows only: what the input is (`prose`, `run` or `cjk`) and its length in characters. */
+  /** Adversarial rows only: what the input is (`prose`, `run` or `cjk`), its length in characters, its tokenizer. */
   readonly input?: AdversarialInput;
-  /** Adversarial rows only: compressMs and tokenizeMs over those of the prose of the same length (target ≤ 3). */
+  /** Adversarial rows only: compressMs and tokenizeMs per character over those of the group's prose (target ≤ 3). */
   readonly compressVsProse?: number;
   readonly tokenizeVsProse?: number;
   /** The same per input token (CJK has several times the tokens of English prose of the same length). */
@@ -162,10 +162,16 @@ export interface SpeedChildArguments {
 export interface AdversarialInput {
   readonly kind: 'prose' | 'run' | 'cjk';
   readonly chars: number;
+  /** The tokenizer compress() and count() use; o200k_base when absent. */
+  readonly tokenizer?: 'llama3';
 }
 
-/** Each adversarial input beside prose of the same length (the issue's cases: 1 MB of `a`, 126k CJK characters). */
-export const ADVERSARIAL: readonly (readonly [AdversarialInput, AdversarialInput])[] = [
+/**
+ * Groups of inputs: prose first, then adversarial inputs compared with it per character (the issue's cases: 1 MB of
+ * `a`, 126k CJK characters). With o200k_base each beside prose of the same length; with Llama 3 (@lenml, several
+ * times slower on every input) both beside 126k characters of prose, and three runs each, to keep the suite short.
+ */
+export const ADVERSARIAL: readonly (readonly AdversarialInput[])[] = [
   [
     { kind: 'prose', chars: 1_000_000 },
     { kind: 'run', chars: 1_000_000 },
@@ -173,6 +179,11 @@ export const ADVERSARIAL: readonly (readonly [AdversarialInput, AdversarialInput
   [
     { kind: 'prose', chars: 126_000 },
     { kind: 'cjk', chars: 126_000 },
+  ],
+  [
+    { kind: 'prose', chars: 126_000, tokenizer: 'llama3' },
+    { kind: 'cjk', chars: 126_000, tokenizer: 'llama3' },
+    { kind: 'run', chars: 1_000_000, tokenizer: 'llama3' },
   ],
 ];
 
@@ -238,17 +249,20 @@ export async function runSpeed(options: SpeedRunOptions): Promise<{ rows: SpeedR
       rows.push(row);
       options.onSize?.(row);
     }
-    for (const pair of options.adversarial === false ? [] : ADVERSARIAL) {
+    for (const group of options.adversarial === false ? [] : ADVERSARIAL) {
       let prose: SpeedRow | undefined;
-      for (const input of pair) {
-        const row = await runSize({ poolFile, targetTokens: 0, runs: input.chars >= 1_000_000 ? 3 : 5, ratio: SPEED_RATIO, input }, options.timeoutSeconds);
+      for (const input of group) {
+        const runs = input.chars >= 1_000_000 || input.tokenizer !== undefined ? 3 : 5;
+        const row = await runSize({ poolFile, targetTokens: 0, runs, ratio: SPEED_RATIO, input }, options.timeoutSeconds);
+        // per character, so that inputs of another length than the group's prose compare too
+        const chars = (r: SpeedRow): number => r.inputChars!;
         const compared =
           input.kind === 'prose' || prose?.status !== 'ok' || row.status !== 'ok'
             ? row
             : {
                 ...row,
-                compressVsProse: row.compressMs! / prose.compressMs!,
-                tokenizeVsProse: row.tokenizeMs! / prose.tokenizeMs!,
+                compressVsProse: row.compressMs! / chars(row) / (prose.compressMs! / chars(prose)),
+                tokenizeVsProse: row.tokenizeMs! / chars(row) / (prose.tokenizeMs! / chars(prose)),
                 compressVsProsePerToken: row.compressMs! / row.inputTokens! / (prose.compressMs! / prose.inputTokens!),
                 tokenizeVsProsePerToken: row.tokenizeMs! / row.inputTokens! / (prose.tokenizeMs! / prose.inputTokens!),
               };

@@ -192,7 +192,7 @@ function startsWithBom(bytes: Uint8Array, start: number, end: number): boolean {
  * of the positions added after that (only when a merge of a lower rank interrupted the turn). Reused across ranks and
  * calls.
  */
-interface Bucket {
+export interface Bucket {
   rank: number;
   positions: Int32Array;
   length: number;
@@ -215,7 +215,7 @@ function pushMin(heap: number[], value: number): void {
   heap[k] = value;
 }
 
-function popMin(heap: number[]): number {
+export function popMin(heap: number[]): number {
   const top = heap[0]!;
   const last = heap.pop()!;
   const size = heap.length;
@@ -237,7 +237,7 @@ function popMin(heap: number[]): number {
  * Buckets of positions by rank, and a binary heap of the ranks that have one. A rank's bucket is found by indexing
  * `bucketOf` with the rank (a Map lookup per pair was a fifth of the time); buckets are recycled through `free`.
  */
-class RankQueue {
+export class RankQueue {
   /** rank → index + 1 in `active`'s bucket list, 0 when the rank has no bucket. Grown to the largest rank seen. */
   private bucketOf = new Int32Array(1 << 16);
   private readonly byIndex: Bucket[] = [];
