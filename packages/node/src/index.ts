@@ -61,7 +61,7 @@ export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseE
 export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
-export { fileCacheStore, redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
+export { createCacheStore, fileCacheStore, redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
 export type {
   FileCacheStore,
   FileCacheStoreOptions,
@@ -72,6 +72,8 @@ export type {
   CacheEvent,
   CachedCompressOptions,
   NodeCacheOption,
+  CacheSpec,
+  OwnedCacheStore,
 } from './cache/index.js';
 export { memoryCacheStore } from '@ctxpress/core';
 export { tieredCacheStore } from '@ctxpress/core/cache';

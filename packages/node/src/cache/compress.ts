@@ -6,27 +6,23 @@
 import { createHash } from 'node:crypto';
 import { checkLimitOptions, compressSync, CtxpressError } from '@ctxpress/core';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
-import { memoryCacheStore, segmentCacheKeysFor, tieredCacheStore } from '@ctxpress/core/cache';
+import { memoryCacheStore, segmentCacheKeysFor } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
 import { resolveTokenizer } from '../structured.js';
-import { fileCacheStore } from './file-store.js';
 import { memoHash, prefetch, type CacheEvent } from './prefetch.js';
 
 export type { CacheEvent } from './prefetch.js';
-import { isRedisUrl, redisCacheStore } from './redis-store.js';
+import { isRedisUrl, redactRedisUrl } from './redis-store.js';
+import { createCacheStore } from './create.js';
 
 /**
- * A store, `'memory'` (one process-wide LRU of 256 MiB), `{ directory, maxBytes? }` (a `fileCacheStore`, one per
- * folder), a `redis://…` / `rediss://…` URL (a `redisCacheStore` with its defaults, one per URL, kept for the process's
- * life; it does not keep the process alive when idle) or core's `{ store }` form. Keys are always hashed with SHA-256 here.
+ * The `cache` option of the node front door: a store you made (`createCacheStore(spec)`, `fileCacheStore`,
+ * `redisCacheStore`, any `{ get, set }`), core's `{ store }` form, or two conveniences that hold no connection:
+ * `'memory'` (one process-wide LRU of 256 MiB) and `{ directory, maxBytes? }` (one `fileCacheStore` per folder, with a
+ * 64 MiB memory front). A Redis URL is not accepted here: a connection needs an owner who closes it — make the store
+ * once with `createCacheStore('redis://…')`, pass it, and `close()` it when done. Keys are always hashed with SHA-256.
  */
-export type NodeCacheOption =
-  | CacheStore
-  | 'memory'
-  | `redis://${string}`
-  | `rediss://${string}`
-  | { readonly directory: string; readonly maxBytes?: number }
-  | SegmentCacheOptions;
+export type NodeCacheOption = CacheStore | 'memory' | { readonly directory: string; readonly maxBytes?: number } | SegmentCacheOptions;
 
 export type CachedCompressOptions = Omit<CompressOptions, 'tokenizer' | 'cache'> & {
   readonly tokenizer?: string | Tokenizer;
@@ -42,23 +38,20 @@ export function sha256Hex(text: string): string {
 
 let sharedMemory: CacheStore | undefined;
 const fileStores = new Map<string, CacheStore>();
-const redisStores = new Map<string, CacheStore>();
 
 /**
- * The store behind a `cache` option (the same object for the same `'memory'`, directory or Redis URL). A directory or
- * a Redis URL gets a 64 MiB in-memory front per process (`tieredCacheStore`): repeated documents are then read from
- * memory, and the disk or Redis holds what outlives the process or is shared between processes.
+ * The store behind a `cache` option: the store itself, or the process-wide one for `'memory'` or a directory (the same
+ * object for the same folder; a directory store holds no open handle between operations). INVALID_OPTION otherwise,
+ * and for a Redis URL (see `NodeCacheOption`).
  */
 export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
   if (cache === 'memory') return (sharedMemory ??= memoryCacheStore({ maxBytes: 256 * 1024 * 1024 }));
-  if (isRedisUrl(cache)) {
-    const url = cache.trim();
-    let found = redisStores.get(url);
-    if (found === undefined) {
-      found = tieredCacheStore({ back: redisCacheStore({ url }) }); // throws INVALID_OPTION for a malformed URL
-      redisStores.set(url, found);
-    }
-    return found;
+  const given: unknown = cache; // a Redis URL is no longer in the type, but JavaScript callers may still pass one
+  if (typeof given === 'string' && isRedisUrl(given)) {
+    throw new CtxpressError(
+      'INVALID_OPTION',
+      `options.cache: a Redis URL needs a store you own — const store = createCacheStore('${redactRedisUrl(given.trim())}'); pass { cache: store }; await store.close() when done.`,
+    );
   }
   if (typeof cache === 'object' && cache !== null) {
     if (typeof (cache as CacheStore).get === 'function' && typeof (cache as CacheStore).set === 'function') return cache as CacheStore;
@@ -68,13 +61,16 @@ export function resolveCacheStore(cache: NodeCacheOption): CacheStore {
     if (typeof directory === 'string' && directory.length > 0 && (maxBytes === undefined || (typeof maxBytes === 'number' && maxBytes >= 0))) {
       let found = fileStores.get(directory);
       if (found === undefined) {
-        found = tieredCacheStore({ back: fileCacheStore(maxBytes === undefined ? { directory } : { directory, maxBytes }) });
+        found = createCacheStore(maxBytes === undefined ? { directory } : { directory, maxBytes });
         fileStores.set(directory, found);
       }
       return found;
     }
   }
-  throw new CtxpressError('INVALID_OPTION', `options.cache must be 'memory', { directory: "path", maxBytes? }, a redis:// or rediss:// URL or a CacheStore { get, set }, got ${JSON.stringify(cache)}.`);
+  throw new CtxpressError(
+    'INVALID_OPTION',
+    `options.cache must be 'memory', { directory: "path", maxBytes? } or a CacheStore { get, set } (createCacheStore(spec) makes one), got ${JSON.stringify(cache)}.`,
+  );
 }
 
 /**

@@ -4,3 +4,5 @@ export { redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl } from './
 export type { RedisCacheStore, RedisCacheStoreOptions, RedisCacheStoreUrlOptions, RedisCacheStoreClientOptions } from './redis-store.js';
 export { compressWithCache, resolveCacheStore, sha256Hex } from './compress.js';
 export type { CacheEvent, CachedCompressOptions, NodeCacheOption } from './compress.js';
+export { createCacheStore } from './create.js';
+export type { CacheSpec, OwnedCacheStore } from './create.js';

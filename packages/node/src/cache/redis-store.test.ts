@@ -8,6 +8,7 @@ import { runCacheStoreContract } from '@ctxpress/core/testing';
 import { getTokenizer } from '../tokenizers/registry.js';
 import { freePort, skipRedisTests, startRedisServer, type RedisServer } from '../testing/redis-server.js';
 import { compressWithCache, resolveCacheStore } from './compress.js';
+import { createCacheStore } from './create.js';
 import { redisCacheStore, redactRedisUrl, type RedisCacheStore } from './redis-store.js';
 
 const DOCS: DocumentInput[] = [
@@ -43,7 +44,7 @@ describe('redisCacheStore options (no server needed)', () => {
     }
     expect(() => redisCacheStore({ url: 'redis://h', ttlSeconds: 0 })).toThrow(/ttlSeconds/);
     expect(() => redisCacheStore({ url: 'redis://h', commandTimeoutMs: -1 })).toThrow(/commandTimeoutMs/);
-    expect(() => resolveCacheStore('redis://')).toThrow(/redis:\/\//);
+    expect(() => createCacheStore('redis://')).toThrow(/redis:\/\//);
     expect(redactRedisUrl('redis://user:secret@host:6379/2')).toBe('redis://user:***@host:6379/2');
   });
 
@@ -171,11 +172,16 @@ describe.skipIf(skipRedisTests())('redisCacheStore on a real redis-server', () =
       if (i === 0) expect(events.slice(0, DOCS.length + 1).every((e) => e === 'miss')).toBe(true);
       else expect(events.every((e) => e === 'hit')).toBe(true);
     }
-    // a URL string resolves to one shared store per URL
-    expect(resolveCacheStore(server.url as `redis://${string}`)).toBe(resolveCacheStore(server.url as `redis://${string}`));
-    const viaUrl = await compressWithCache(DOCS, { budget: { ratio: 2 }, query: QUERIES[0]!, cache: server.url as `redis://${string}` });
+    // a URL is made into a store the caller owns (createCacheStore), not a hidden process-wide connection
+    const url = server.url as `redis://${string}`;
+    expect(() => resolveCacheStore(url as never)).toThrow(/createCacheStore/);
+    const owned = createCacheStore(url);
+    const other = createCacheStore(url);
+    expect(other).not.toBe(owned); // every call is a new store with its own connection
+    await other.close();
+    const viaUrl = await compressWithCache(DOCS, { budget: { ratio: 2 }, query: QUERIES[0]!, cache: owned });
     expect(strip(viaUrl)).toEqual(strip(compressSync(DOCS, { tokenizer, budget: { ratio: 2 }, query: QUERIES[0]! })));
-    await resolveCacheStore(server.url as `redis://${string}`).close?.();
+    await owned.close();
   });
 
   it('a slow Redis (CLIENT PAUSE): gets miss and sets are not waited for past about commandTimeoutMs, then it recovers', async () => {
