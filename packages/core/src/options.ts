@@ -1,12 +1,8 @@
-import type { Allocator, Budget, Pruner, Scorer, Segmentation, Selector, Source, SourceFormat, Tokenizer } from './types.js';
+import type { Allocator, Budget, Pruner, Scorer, Segmenter, Selector, SourceFormat, Tokenizer } from './types.js';
 import type { SegmentCacheOptions } from './cache/segment-cache.js';
 import type { LimitOptions } from './deadline.js';
 
-/** Turns sources into units. */
-export interface Segmenter {
-  readonly name: string;
-  segment(sources: readonly Source[]): Segmentation;
-}
+export type { Segmenter } from './types.js';
 
 /** A scorer and its weight in the combined score. */
 export interface WeightedScorer {

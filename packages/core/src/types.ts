@@ -256,3 +256,9 @@ export interface CompressionResult extends CompressionSummary {
   /** Explain mode only. */
   readonly units?: readonly UnitReport[];
 }
+
+/** Turns sources into units. (Here rather than in options.ts so that the cache, which options.ts names, can use it.) */
+export interface Segmenter {
+  readonly name: string;
+  segment(sources: readonly Source[]): Segmentation;
+}

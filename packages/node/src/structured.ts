@@ -16,17 +16,14 @@ import type {
   ToolOutputOptions,
   ToolOutputResult,
 } from '@ctxpress/core';
-import { getTokenizer } from './tokenizers/registry.js';
+import { resolveTokenizer } from './resolve-tokenizer.js';
 import { resolveCacheStore, sha256Hex, type NodeCacheOption } from './cache/compress.js';
 import { memoHash, prefetch, type CacheEvent } from './cache/prefetch.js';
 
 /** Options of a core compressor, with the tokenizer given by name (default o200k_base) or as an object. */
 export type WithNamedTokenizer<T> = Omit<T, 'tokenizer'> & { readonly tokenizer?: string | Tokenizer };
 
-/** The tokenizer object for a name or object (default o200k_base). */
-export async function resolveTokenizer(tokenizer: string | Tokenizer | undefined): Promise<Tokenizer> {
-  return typeof tokenizer === 'object' && tokenizer !== null ? tokenizer : getTokenizer(tokenizer ?? 'o200k_base');
-}
+export { resolveTokenizer } from './resolve-tokenizer.js';
 
 /** Compresses a tool result, detecting JSON, logs, Markdown or text unless `contentType` says. */
 export async function compressToolOutput(text: string, options: WithNamedTokenizer<ToolOutputOptions>): Promise<ToolOutputResult> {
@@ -48,7 +45,7 @@ export async function compressLogs(text: string, options: WithNamedTokenizer<Log
 
 /** `compressChat`'s options in @ctxpress/node: the tokenizer by name, and any cache store (as for `compress`). */
 export type NodeChatCompressOptions = Omit<WithNamedTokenizer<ChatCompressOptions>, 'cache'> & {
-  /** `'memory'`, `{ directory }`, a `redis://` URL or a store: message counts and per-message work are reused across calls. */
+  /** `'memory'`, `{ directory }` or a store (`createCacheStore`): message counts and per-message work are reused across calls. */
   readonly cache?: NodeCacheOption | undefined;
   /** Called for every cache lookup (for metrics); never changes the result. */
   readonly onCacheEvent?: ((event: CacheEvent) => void) | undefined;

@@ -5,8 +5,7 @@
  * rebuilt from the cached entries and is identical, array for array, to the one `buildScoringContext` computes.
  * @module
  */
-import type { Group, ScoringContext, Segmentation, Source, Tokenizer, Unit, UnitKind } from '../types.js';
-import type { Segmenter } from '../options.js';
+import type { Group, ScoringContext, Segmentation, Segmenter, Source, Tokenizer, Unit, UnitKind } from '../types.js';
 import { forEachWord, termsOfWord } from '../text/terms.js';
 import { queryTerms } from '../scoring-context.js';
 import { CtxpressError } from '../errors.js';

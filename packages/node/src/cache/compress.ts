@@ -8,7 +8,7 @@ import { checkLimitOptions, compressSync, CtxpressError } from '@ctxpress/core';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
 import { memoryCacheStore, segmentCacheKeysFor } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
-import { resolveTokenizer } from '../structured.js';
+import { resolveTokenizer } from '../resolve-tokenizer.js';
 import { memoHash, prefetch, type CacheEvent } from './prefetch.js';
 
 export type { CacheEvent } from './prefetch.js';
