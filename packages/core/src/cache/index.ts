@@ -11,5 +11,4 @@ export { SEGMENT_CACHE_SCHEMA, segmentCacheKeys, segmenterCacheId } from './segm
 export type { SegmentCacheOptions, SegmentCacheKeys } from './segment-cache.js';
 export { segmentCacheKeysFor } from './keys.js';
 export { cachedCounter, countCacheKey, countCacheKeys, COUNT_CACHE_MIN_CHARS } from './count-cache.js';
-export { runCacheStoreContract } from './contract.js';
-export type { CacheStoreContractOptions } from './contract.js';
+// the CacheStore contract suite is a test helper: '@ctxpress/core/testing' (not shipped in this production entry)
