@@ -89,12 +89,14 @@ describe('long pre-tokenizer pieces (heap BPE, ./long-piece.ts)', () => {
     }, 60_000);
   }
 
-  it('Llama 3 and Qwen do not hang on a long run (their BPE is not quadratic)', async () => {
+  it('Llama 3 and Qwen count a long run fast (their long pieces go to ./merge-bpe.ts)', async () => {
     for (const name of ['llama3', 'qwen3']) {
       const tokenizer = await getTokenizer(name);
+      tokenizer.count('warm up');
       const start = performance.now();
       expect(tokenizer.count('a'.repeat(100_000))).toBe(12_500);
-      expect(performance.now() - start).toBeLessThan(10_000);
+      // the model's own bpe() took seconds on runs like this (objects and a JSON key per merge step)
+      expect(performance.now() - start).toBeLessThan(3000);
     }
   }, 60_000);
 });

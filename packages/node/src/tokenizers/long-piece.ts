@@ -20,13 +20,13 @@ export type BytesRanks = RankSource;
 export const LONG_PIECE = 256;
 
 /**
- * Pair (left rank, right rank) → merged rank, or −1 for no merge: an open-addressing table kept across calls (2 MB),
- * the three fields of a slot side by side (one cache line per probe).
+ * Pair (left rank, right rank) → merged rank, or −1 for no merge: a direct-mapped cache kept across calls (a pair
+ * overwrites whatever its slot held), small enough to stay in the CPU caches (64 KB). It pays on runs, where a few
+ * pairs repeat; on CJK most pairs are new, and a large table only added a cache miss to each (the byte table with its
+ * filter answers those about as fast).
  */
-const PAIR_SLOTS = 1 << 17;
+const PAIR_SLOTS = 1 << 12;
 const PAIR_MASK = PAIR_SLOTS - 1;
-/** The table is emptied when it holds this many pairs. */
-const PAIR_CACHE_SIZE = PAIR_SLOTS >> 1;
 /** Buckets whose position arrays grew past this many are not kept for the next call (bounds the memory kept). */
 const KEEP_POSITIONS = 1 << 16;
 
@@ -39,7 +39,6 @@ const encoder = new TextEncoder();
 export class LongPieceEncoder {
   /** Per slot: [left rank (−1: empty), right rank, merged rank, unused]. */
   private readonly pairs = new Int32Array(4 * PAIR_SLOTS).fill(-1);
-  private pairCount = 0;
   private readonly byteRanks = new Int32Array(256).fill(-1);
   /** undefined: not built yet; null: the core does not expose its vocabulary, so its own lookup is used. */
   private table: ByteRanks | null | undefined;
@@ -165,20 +164,12 @@ export class LongPieceEncoder {
     const a = this.rank[i]!;
     const b = this.rank[j]!;
     const pairs = this.pairs;
-    let slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> 0) & PAIR_MASK;
-    for (let k = pairs[4 * slot]!; k >= 0; slot = (slot + 1) & PAIR_MASK, k = pairs[4 * slot]!) {
-      if (k === a && pairs[4 * slot + 1] === b) return pairs[4 * slot + 2]!;
-    }
+    const slot = 4 * (((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> 0) & PAIR_MASK);
+    if (pairs[slot] === a && pairs[slot + 1] === b) return pairs[slot + 2]!;
     const r = this.lookup(i, end);
-    if (this.pairCount >= PAIR_CACHE_SIZE) {
-      pairs.fill(-1);
-      this.pairCount = 0;
-      slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) >>> 0) & PAIR_MASK;
-    }
-    pairs[4 * slot] = a;
-    pairs[4 * slot + 1] = b;
-    pairs[4 * slot + 2] = r;
-    this.pairCount++;
+    pairs[slot] = a;
+    pairs[slot + 1] = b;
+    pairs[slot + 2] = r;
     return r;
   }
 }
