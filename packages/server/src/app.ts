@@ -5,7 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
+import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
+import { cacheSpec } from './cache-spec.js';
 import { isCtxpressError, type CompressionSummary } from '@ctxpress/core';
 import { planCompress } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
@@ -28,17 +29,22 @@ import { estimateJsonBytes, isResponseTooLarge, RESPONSE_TOO_LARGE, responseLimi
 import { passthroughRequest, proxyRequest, type ChatCompressor, type ProxyContext } from './proxy.js';
 import { CompressionWorkerPool } from './worker-pool.js';
 
-const closers = new WeakMap<Hono, () => Promise<void>>();
-const starters = new WeakMap<Hono, () => void>();
+/** The service's app: a Hono app that owns what it starts (worker threads, cache stores) and releases it in `close()`. */
+export type CtxpressApp = Hono & {
+  /** Starts the worker threads now rather than on the first requests (`startServer` does). */
+  warm(): void;
+  /** Stops the worker threads and closes the cache stores the app opened. Idle, neither keeps the process alive. */
+  close(): Promise<void>;
+};
 
-/** Starts an app's worker threads now rather than on its first requests (`startServer` does). */
-export function warmApp(app: Hono): void {
-  starters.get(app)?.();
+/** Same as `app.warm()` (kept for callers written before the app had it). */
+export function warmApp(app: CtxpressApp): void {
+  app.warm();
 }
 
-/** Stops what an app started (its worker threads, its Redis connection). Neither keeps the process alive when idle, so this is optional. */
-export async function closeApp(app: Hono): Promise<void> {
-  await closers.get(app)?.();
+/** Same as `app.close()` (kept for callers written before the app had it). */
+export async function closeApp(app: CtxpressApp): Promise<void> {
+  await app.close();
 }
 
 /** One line per request for the access log: never headers or bodies. */
@@ -149,24 +155,17 @@ function proxyLogOf(headers: Headers): AccessLogEntry['proxy'] {
  * const app = createApp({ upstream: 'https://api.openai.com', budget: { ratio: 4 } });
  * const res = await app.request('/v1/compress', { method: 'POST', body: JSON.stringify({ text, budget: { tokens: 500 } }) });
  */
-export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hono {
+export function createApp(config: AppConfig = {}, options: AppOptions = {}): CtxpressApp {
   const resolved = resolveConfig(config as RawConfig);
   const metrics = options.metrics ?? new Metrics();
   const keyDigests = resolved.apiKeys.map(digest);
-  // The segment cache of /v1/compress: one memory store per app, an on-disk store per directory, or one Redis store
-  // per app (closed by closeApp).
-  let memoryStore: Promise<CacheStore> | undefined;
-  let redisStore: Promise<CacheStore> | undefined;
+  // The segment cache of the in-thread compressions: one store per app (memory, a directory or Redis), made on first
+  // use and closed by app.close(); worker threads open their own from the same spec (compress-worker.ts).
+  let store: Promise<OwnedCacheStore> | undefined;
   const cache = async (): Promise<NodeCacheOption | undefined> => {
-    if (resolved.cache === undefined) return undefined;
-    const url = resolved.cache;
-    if (/^rediss?:\/\//i.test(url))
-      return (redisStore ??= import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url }) })));
-    const limit = resolved.cacheMaxBytes === undefined ? {} : { maxBytes: resolved.cacheMaxBytes };
-    if (resolved.cache === 'memory') {
-      return (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: resolved.cacheMaxBytes ?? 256 * 1024 * 1024 })));
-    }
-    return { directory: resolved.cache, ...limit };
+    const spec = resolved.cache;
+    if (spec === undefined) return undefined;
+    return (store ??= import('@ctxpress/node').then((node) => node.createCacheStore(cacheSpec(spec, resolved.cacheMaxBytes))));
   };
   const compressContext = {
     cache,
@@ -217,13 +216,14 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Hon
             () => compressChat(messages, options.compressChat === undefined ? { ...chatOptions, timeLimitMs: resolved.timeoutMs } : chatOptions),
             performance.now() + resolved.timeoutMs,
           );
-  const app = new Hono();
-  if (pool !== undefined) {
-    closers.set(app, () => pool.close());
-    starters.set(app, () => pool.start());
-  }
-  const closePool = closers.get(app);
-  closers.set(app, async () => void (await Promise.all([closePool?.(), regexPool?.close(), redisStore?.then((store) => store.close?.())])));
+  const app = Object.assign(new Hono(), {
+    warm(): void {
+      pool?.start();
+    },
+    async close(): Promise<void> {
+      await Promise.all([pool?.close(), regexPool?.close(), store?.then((opened) => opened.close())]);
+    },
+  });
 
   // Metrics and access log around everything; the route label is the pattern, or "unmatched".
   app.use('*', async (c, next) => {

@@ -5,31 +5,28 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { isCtxpressError } from '@ctxpress/core';
-import type { CacheStore, NodeCacheOption } from '@ctxpress/node';
+import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
+import { cacheSpec } from './cache-spec.js';
 import { planCompress } from './compress-request.js';
 import type { WorkerJob, WorkerReply } from './worker-pool.js';
 
-let memoryStore: Promise<CacheStore> | undefined;
-/** One Redis store per worker and URL; its connection ends with the worker (terminate closes its sockets). */
-const redisStores = new Map<string, Promise<CacheStore>>();
+/**
+ * The worker's cache store, made on the first job that names one (every job of an app names the same setting); its
+ * files or connection end with the worker thread (terminate closes its sockets).
+ */
+let opened: { readonly key: string; readonly store: Promise<OwnedCacheStore> } | undefined;
 
 function cacheOf(job: WorkerJob): (() => Promise<NodeCacheOption | undefined>) | undefined {
   const cache = job.cache;
   if (cache === undefined) return undefined;
-  if (/^rediss?:\/\//i.test(cache)) {
-    return () => {
-      let store = redisStores.get(cache);
-      if (store === undefined) {
-        store = import('@ctxpress/node').then((node) => node.tieredCacheStore({ back: node.redisCacheStore({ url: cache }) }));
-        redisStores.set(cache, store);
-      }
-      return store;
-    };
-  }
-  if (cache === 'memory') {
-    return () => (memoryStore ??= import('@ctxpress/node').then((node) => node.memoryCacheStore({ maxBytes: job.cacheMaxBytes ?? 256 * 1024 * 1024 })));
-  }
-  return async () => ({ directory: cache, ...(job.cacheMaxBytes === undefined ? {} : { maxBytes: job.cacheMaxBytes }) });
+  const key = `${cache}\u0000${job.cacheMaxBytes ?? ''}`;
+  return () => {
+    if (opened?.key !== key) {
+      void opened?.store.then((store) => store.close());
+      opened = { key, store: import('@ctxpress/node').then((node) => node.createCacheStore(cacheSpec(cache, job.cacheMaxBytes))) };
+    }
+    return opened.store;
+  };
 }
 
 async function run(job: WorkerJob): Promise<WorkerReply> {
