@@ -3,7 +3,8 @@
  * and posts the result (or the error's code and message) back. See worker-pool.ts.
  * @module
  */
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { isCtxpressError } from '@ctxpress/core';
 import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
 import { cacheSpec } from './cache-spec.js';
@@ -62,6 +63,17 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
 }
 
 // Load the library and the default tokenizer, and run the code once, before the first request arrives.
+// a heavy-lane worker lowers its own thread's priority (on Linux, setpriority on 0 is the calling thread only), so
+// normal requests' workers run first when the cores are busy (worker-pool.ts)
+const lane = workerData as { readonly background?: boolean; readonly nice?: number } | undefined;
+if (lane?.background === true) {
+  try {
+    setPriority(0, lane.nice ?? 10);
+  } catch {
+    // not permitted or not supported here: the lane still keeps heavy jobs off the normal workers
+  }
+}
+
 const warm = import('@ctxpress/node')
   .then((node) => node.compress('The rover has two solar arrays. Cold nights drain the battery.', { query: 'battery', budget: { tokens: 8 } }))
   .catch(() => undefined);

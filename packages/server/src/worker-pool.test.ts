@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CtxpressError } from '@ctxpress/core';
@@ -12,9 +12,12 @@ function fakeWorker(): URL {
   const path = join(mkdtempSync(join(tmpdir(), 'ctxpress-pool-')), 'worker.mjs');
   writeFileSync(
     path,
-    `import { parentPort, threadId } from 'node:worker_threads';
+    `import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { getPriority, setPriority } from 'node:os';
+if (workerData?.background) setPriority(0, workerData.nice);
 parentPort.on('message', (job) => {
   const body = job.body ?? {};
+  if (body.priority) return parentPort.postMessage({ id: job.id, ok: true, value: { threadId, priority: getPriority(0) }, hits: 0, misses: 0 });
   if (body.hang) for (;;) {}
   if (body.fail) return parentPort.postMessage({ id: job.id, ok: false, error: { code: 'INVALID_INPUT', message: 'bad' } });
   if (body.sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, body.sleep);
@@ -26,7 +29,7 @@ parentPort.on('message', (job) => {
 }
 
 /** A compress job for the fake worker (it reads only `body`). */
-function job(body: { readonly sleep?: number; readonly hang?: boolean; readonly fail?: boolean } = {}): Omit<Extract<WorkerJob, { kind: 'compress' }>, 'id'> {
+function job(body: { readonly sleep?: number; readonly hang?: boolean; readonly fail?: boolean; readonly priority?: boolean } = {}): Omit<Extract<WorkerJob, { kind: 'compress' }>, 'id'> {
   return { kind: 'compress', body, regexKeep: 'safe' };
 }
 
@@ -71,22 +74,34 @@ describe('CompressionWorkerPool', () => {
     await expect(failed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
-  it('runs heavy jobs on all workers but one, so a job that is not heavy never waits behind them', async () => {
+  it('runs heavy jobs in their own lane of background workers, so a job that is not heavy never waits behind them', async () => {
     const pool = make(2);
     expect(pool.heavyLimit).toBe(1);
     await Promise.all([0, 1].map(() => pool.run(job(), performance.now() + 5000)));
     const start = performance.now();
     const heavy = [0, 1].map(() => pool.run(job({ sleep: 400 }), performance.now() + 5000, { heavy: true }));
-    // queued behind two heavy jobs, a light one still starts at once on the worker kept free
-    await pool.run(job(), performance.now() + 5000);
-    expect(performance.now() - start).toBeLessThan(300);
-    await Promise.all(heavy);
-    // the two heavy jobs ran one after the other
+    // queued behind two heavy jobs, light ones still start at once, on both normal workers
+    const light = await Promise.all([0, 1].map(() => pool.run(job({ sleep: 100 }), performance.now() + 5000)));
+    expect(performance.now() - start).toBeLessThan(350);
+    expect(new Set(light.map((reply) => (reply.value as { threadId: number }).threadId)).size).toBe(2);
+    const heavyReplies = await Promise.all(heavy);
+    // the two heavy jobs ran one after the other, on the one background worker, not on a normal one
     expect(performance.now() - start).toBeGreaterThanOrEqual(780);
+    const heavyThreads = new Set(heavyReplies.map((reply) => (reply.value as { threadId: number }).threadId));
+    expect(heavyThreads.size).toBe(1);
+    for (const reply of light) expect(heavyThreads.has((reply.value as { threadId: number }).threadId)).toBe(false);
     expect(pool.depth).toBe(0);
-    // with one worker, heavy jobs still run (one at a time)
+    // with one worker, heavy jobs still run (one at a time, on the background worker)
     const single = make(1);
     expect(single.heavyLimit).toBe(1);
     await expect(single.run(job(), performance.now() + 5000, { heavy: true })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('the background workers run at a lower thread priority (nice 10 by default), the normal ones at the process priority', async () => {
+    const pool = make(1);
+    const heavy = await pool.run(job({ priority: true }), performance.now() + 5000, { heavy: true });
+    const normal = await pool.run(job({ priority: true }), performance.now() + 5000);
+    expect((heavy.value as { priority: number }).priority).toBe(10);
+    expect((normal.value as { priority: number }).priority).toBe(getPriority(0));
   });
 });

@@ -1,11 +1,14 @@
 /**
  * A pool of worker threads for CPU-bound compression: `size` compressions run at once, the rest wait first come first
  * served. A job past its deadline is rejected with TimeoutError; if it was running, its worker is terminated and
- * replaced, so a stuck compression frees its thread. Workers start lazily and do not keep the process alive. Jobs
- * marked heavy (large inputs, regular expressions in keep: the ones that can take seconds) run on at most `size - 1`
- * workers at once (1 with one worker), so one worker always stays free for the others: a few slow inputs cannot take
- * every thread and stall normal requests behind them. A heavy job that cannot start waits; the jobs behind it that
- * are not heavy go first.
+ * replaced, so a stuck compression frees its thread. Workers start lazily and do not keep the process alive.
+ *
+ * Jobs marked heavy (large inputs, regular expressions in keep: the ones that can take seconds) run in a lane of their
+ * own: `heavyLimit` background workers (`size - 1`, at least 1) that lower their own thread's scheduling priority
+ * (`os.setPriority(0, nice)` in the worker: on Linux it applies to the calling thread only). Normal jobs keep all
+ * `size` workers and, when the cores are busy, the kernel runs them before a heavy job: slow inputs use spare CPU
+ * instead of taking it from normal requests. A heavy job that cannot start waits; the jobs behind it that are not
+ * heavy go first.
  * @module
  */
 import type { RegexKeepPolicy } from './compress-request.js';
@@ -58,34 +61,44 @@ interface Pending {
 interface Slot {
   worker: Worker;
   job?: Pending | undefined;
+  /** A heavy-lane worker (its thread runs at a lower priority). */
+  readonly background: boolean;
 }
+
+/** The nice value of the heavy lane's threads (0 = as the others; 19 = lowest). */
+export const BACKGROUND_NICE = 10;
 
 export class CompressionWorkerPool {
   readonly #size: number;
   readonly #url: URL;
+  readonly #nice: number;
   readonly #slots: Slot[] = [];
+  readonly #heavySlots: Slot[] = [];
   readonly #queue: Pending[] = [];
   #nextId = 0;
   #closed = false;
 
-  constructor(size: number, url: URL = COMPRESS_WORKER_URL) {
+  /** `options.backgroundNice`: the heavy lane's nice value (default `BACKGROUND_NICE`). */
+  constructor(size: number, url: URL = COMPRESS_WORKER_URL, options: { readonly backgroundNice?: number } = {}) {
     this.#size = Math.max(1, size);
     this.#url = url;
+    this.#nice = options.backgroundNice ?? BACKGROUND_NICE;
   }
 
   /** Jobs waiting or running. */
   get depth(): number {
-    return this.#queue.length + this.#slots.filter((slot) => slot.job !== undefined).length;
+    const busy = (slots: Slot[]): number => slots.filter((slot) => slot.job !== undefined).length;
+    return this.#queue.length + busy(this.#slots) + busy(this.#heavySlots);
   }
 
-  /** How many heavy jobs may run at once: all workers but one (1 with a single worker). */
+  /** How many heavy jobs may run at once, each on a background worker: `size - 1`, at least 1. */
   get heavyLimit(): number {
     return Math.max(1, this.#size - 1);
   }
 
   /**
    * Runs a job in a worker; rejects with TimeoutError at `deadline` (performance.now() time), CtxpressError for the
-   * library's errors. `heavy` jobs run on at most `heavyLimit` workers at once.
+   * library's errors. `heavy` jobs run on the background workers, at most `heavyLimit` at once.
    */
   run(input: JobInput, deadline: number, options: { readonly heavy?: boolean } = {}): Promise<Extract<WorkerReply, { ok: true }>> {
     if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
@@ -97,19 +110,23 @@ export class CompressionWorkerPool {
     });
   }
 
-  /** Starts every worker now (they warm up in the background) instead of on the first jobs. */
+  /** Starts every normal worker now (they warm up in the background) instead of on the first jobs; the heavy lane starts on its first job. */
   start(): void {
-    while (!this.#closed && this.#slots.length < this.#size) this.#slots.push(this.#spawn());
+    while (!this.#closed && this.#slots.length < this.#size) this.#slots.push(this.#spawn(false));
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     for (const pending of this.#queue.splice(0)) this.#settle(pending, new Error('the worker pool is closed'));
-    await Promise.all(this.#slots.splice(0).map((slot) => slot.worker.terminate()));
+    await Promise.all([...this.#slots.splice(0), ...this.#heavySlots.splice(0)].map((slot) => slot.worker.terminate()));
   }
 
-  #spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.#url) };
+  #newWorker(background: boolean): Worker {
+    return new Worker(this.#url, background ? { workerData: { background: true, nice: this.#nice } } : {});
+  }
+
+  #spawn(background: boolean): Slot {
+    const slot: Slot = { worker: this.#newWorker(background), background };
     this.#watch(slot);
     return slot;
   }
@@ -134,7 +151,7 @@ export class CompressionWorkerPool {
       slot.job = undefined;
       if (pending !== undefined) this.#settle(pending, error);
       if (!this.#closed) {
-        slot.worker = new Worker(this.#url);
+        slot.worker = this.#newWorker(slot.background);
         this.#watch(slot);
         this.#dispatch();
       }
@@ -143,22 +160,26 @@ export class CompressionWorkerPool {
     worker.on('exit', (code) => replace(new Error(`compression worker exited (code ${code}).`)));
   }
 
+  /** An idle worker of the lane, started if the lane has room; undefined when the lane is full. */
+  #idleSlot(heavy: boolean): Slot | undefined {
+    const slots = heavy ? this.#heavySlots : this.#slots;
+    let slot = slots.find((candidate) => candidate.job === undefined);
+    if (slot === undefined && slots.length < (heavy ? this.heavyLimit : this.#size)) {
+      slot = this.#spawn(heavy);
+      slots.push(slot);
+    }
+    return slot;
+  }
+
   #dispatch(): void {
-    let heavyRunning = this.#slots.filter((slot) => slot.job?.heavy === true).length;
-    for (let index = 0; index < this.#queue.length;) {
-      // first come first served, except that a heavy job over the heavy limit lets the jobs behind it pass
-      if (this.#queue[index]!.heavy && heavyRunning >= this.heavyLimit) {
+    // first come first served within each lane; a job whose lane is full lets the jobs of the other lane pass
+    for (let index = 0; index < this.#queue.length; ) {
+      const slot = this.#idleSlot(this.#queue[index]!.heavy);
+      if (slot === undefined) {
         index++;
         continue;
       }
-      let slot = this.#slots.find((candidate) => candidate.job === undefined);
-      if (slot === undefined && this.#slots.length < this.#size) {
-        slot = this.#spawn();
-        this.#slots.push(slot);
-      }
-      if (slot === undefined) return;
       const pending = this.#queue.splice(index, 1)[0]!;
-      if (pending.heavy) heavyRunning++;
       slot.job = pending;
       pending.slot = slot;
       slot.worker.ref();
@@ -179,7 +200,7 @@ export class CompressionWorkerPool {
     slot.job = undefined;
     this.#settle(pending, new TimeoutError('compression took longer than its time limit; its worker was replaced.'));
     const stuck = slot.worker;
-    slot.worker = new Worker(this.#url);
+    slot.worker = this.#newWorker(slot.background);
     this.#watch(slot);
     void stuck.terminate();
     this.#dispatch();
