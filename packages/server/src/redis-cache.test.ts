@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hono } from 'hono';
+import type { CtxpressApp as Hono } from './app.js';
 import { freePort, redisCommand, skipRedisTests, startRedisServer, type RedisServer } from '@ctxpress/node/testing';
 import { closeApp, createApp } from './app.js';
 
