@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BatchError, type BatchFlags, planBatch, runBatchCommand } from './commands/batch.js';
 import { type CompressFlags, InputError, planCompress, runCompress } from './commands/compress.js';
 import { runServe, type ServeFlags } from './commands/serve.js';
+import { type McpFlags, runMcp } from './commands/mcp.js';
 import type { CliIo } from './io.js';
 import { parseFraction, parseMilliseconds, parseRatio, parseTokenCount } from './numbers.js';
 import { UsageError } from './usage-error.js';
@@ -20,7 +21,8 @@ export type { CliIo } from './io.js';
 type Invocation =
   | { readonly command: 'compress'; readonly files: readonly string[]; readonly flags: CompressFlags }
   | { readonly command: 'batch'; readonly input: string; readonly flags: BatchFlags }
-  | { readonly command: 'serve'; readonly flags: ServeFlags };
+  | { readonly command: 'serve'; readonly flags: ServeFlags }
+  | { readonly command: 'mcp'; readonly flags: McpFlags };
 
 /**
  * Runs the CLI in-process.
@@ -45,6 +47,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runBatchCommand(planBatch(invocation.input, invocation.flags, io.cwd ?? process.cwd()), io);
       case 'serve':
         return await runServe(invocation.flags, io);
+      case 'mcp':
+        return await runMcp(invocation.flags, io);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -232,6 +236,27 @@ function buildProgram(io: CliIo, onInvocation: (invocation: Invocation) => void)
     )
     .option('--quiet', 'no access log on stderr')
     .action((flags: ServeFlags) => onInvocation({ command: 'serve', flags }));
+
+  program
+    .command('mcp')
+    .summary('run the MCP server (tools compress_text, compress_documents, compress_chat, compress_code)')
+    .description(
+      'Serve the ctxpress tools over the Model Context Protocol: on stdio by default (for MCP clients that launch it, e.g. ' +
+        '{"command": "npx", "args": ["ctxpress", "mcp"]}; stdout carries only the protocol), or over Streamable HTTP at POST /mcp with --http PORT ' +
+        '(stateless; 127.0.0.1 unless --host; the Host, Origin, API-key and body-limit rules of ctxpress serve, also from CTXPRESS_API_KEYS, ' +
+        'CTXPRESS_ALLOWED_HOSTS, CTXPRESS_ALLOWED_ORIGINS, CTXPRESS_MAX_BODY_BYTES). CTXPRESS_TIMEOUT_MS limits one call (default 10000). ' +
+        'Stops when stdin closes (stdio) or on SIGINT / SIGTERM.',
+    )
+    .option(
+      '--http <port>',
+      'serve Streamable HTTP on this port instead of stdio (0 picks a free one)',
+      numberOption((text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), 'a port 0-65535'),
+    )
+    .option('--host <host>', 'with --http: interface to bind (default 127.0.0.1)')
+    .option('--api-key <key>', 'with --http: an API key clients must send (authorization: Bearer KEY or x-api-key; repeatable or comma-separated)', collect)
+    .option('--allowed-origin <origin>', 'with --http: a web origin allowed to call the server from a browser (repeatable or comma-separated)', collect)
+    .option('--allowed-host <name>', 'with --http: a Host name answered besides localhost, IP addresses and --host (repeatable or comma-separated)', collect)
+    .action((flags: McpFlags) => onInvocation({ command: 'mcp', flags }));
 
   return program;
 }

@@ -17,3 +17,10 @@ export { COMPRESS_FORMATS } from './compress-request.js';
 export type { CompressFormat } from './compress-request.js';
 export { compactResult, RESPONSE_SHAPES, RESPONSE_TOO_LARGE } from './response-shape.js';
 export type { CompactUnits, ResponseShape } from './response-shape.js';
+/**
+ * The request guards of the service, for other HTTP front doors that must apply the same rules (`ctxpress mcp --http`):
+ * Host (DNS rebinding) and Origin checks, the JSON content-type rule, the size-limited body reader (413
+ * PAYLOAD_TOO_LARGE) and the coded error responses.
+ */
+export { hostAllowed, isJsonContentType, originListed, sameOrigin } from './guard.js';
+export { errorResponse, HttpError, readBody } from './http.js';
