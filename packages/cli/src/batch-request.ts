@@ -6,7 +6,7 @@
  */
 import { type CompressInput, type CompressionResult, type CompressRequest, detectContentType, isCtxpressError, parseCompressRequest, type Span } from '@ctxpress/core';
 import type { NodeCompressOptions } from '@ctxpress/node';
-import { chatMessagesOf, parseJson, summarize } from './structured.js';
+import { chatMessagesOf, parseJson, summarize } from './input-request.js';
 
 /** The library call, injected. */
 export type CompressFunction = (input: CompressInput, options: NodeCompressOptions) => Promise<CompressionResult>;

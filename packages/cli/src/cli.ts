@@ -13,7 +13,7 @@ import { type McpFlags, runMcp } from './commands/mcp.js';
 import type { CliIo } from './io.js';
 import { parseFraction, parseMilliseconds, parseRatio, parseTokenCount } from './numbers.js';
 import { UsageError } from './usage-error.js';
-import { INPUT_KINDS } from './structured.js';
+import { INPUT_KINDS } from './input-request.js';
 
 export type { CliIo } from './io.js';
 

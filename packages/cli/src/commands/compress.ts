@@ -1,16 +1,16 @@
 /**
- * `ctxpress compress [FILE...]`: plan (flags → options, pure) and run (read inputs, call the library, print).
+ * `ctxpress compress [FILE...]`: plan (flags → the request's fields, pure) and run (read inputs, build the
+ * `CompressRequest` with `commandRequest`, run it with `compressRequest`, print). ADR 0018.
  * @module
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isCtxpressError, type CompressInput, type CompressionResult, type DocumentInput } from '@ctxpress/core';
-import type { NodeCompressOptions } from '@ctxpress/node';
+import { isCtxpressError, resolveRequestFormat, type CompressionResult } from '@ctxpress/core';
 import { renderExplainView } from '../explain-view.js';
 import { type CliIo, readAll, stdoutColor, stripBom, writeText } from '../io.js';
 import { parseKeepPatterns } from '../parse-keep.js';
 import { UsageError } from '../usage-error.js';
-import { compressStructured, resolveKind, type InputKind, type NamedText, type StructuredOutcome } from '../structured.js';
+import { commandRequest, summarize, type CommandInputs, type InputKind, type RequestFields, type ResultSummary } from '../input-request.js';
 
 /** The flags as commander hands them over (values already checked by the option parsers). */
 export interface CompressFlags {
@@ -37,12 +37,13 @@ export type CompressSource =
 /** Everything `runCompress` needs, decided from argv alone. */
 export interface CompressPlan {
   readonly source: CompressSource;
-  readonly options: NodeCompressOptions;
+  /** The request's fields other than its input (budget, query, tokenizer, keep, time limit; prose: separator, prune, explain). */
+  readonly fields: RequestFields;
   readonly output: 'text' | 'json';
   readonly explain: boolean;
-  /** What the input is (`--input-format`); structured kinds go to their own compressors. */
+  /** What the input is (`--input-format`); `auto` decides from file extensions and the content (`commandRequest`). */
   readonly kind: InputKind;
-  /** `--cache DIR`: the on-disk segment cache of text, markdown and documents (structured kinds do not use it). */
+  /** `--cache DIR`: the on-disk segment cache of text, markdown and documents (chat, JSON, logs and code do not use it). */
   readonly cacheDirectory?: string;
   /** `--cache redis://…`: a shared Redis segment cache instead (closed when the command ends). */
   readonly cacheUrl?: string;
@@ -53,7 +54,7 @@ export interface CompressPlan {
  * @throws {UsageError} for a missing or doubled budget, conflicting inputs, or a bad `--keep` pattern
  */
 export function planCompress(files: readonly string[], flags: CompressFlags, stdinIsTTY: boolean): CompressPlan {
-  let budget: NodeCompressOptions['budget'];
+  let budget: RequestFields['budget'];
   if (flags.tokens !== undefined && flags.ratio !== undefined) {
     throw new UsageError('give either --tokens N or --ratio R, not both');
   } else if (flags.tokens !== undefined) {
@@ -78,19 +79,18 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
 
   const output = flags.format ?? 'text';
   const explain = flags.explain === true;
-  const options: { -readonly [K in keyof NodeCompressOptions]: NodeCompressOptions[K] } = { budget };
-  if (flags.query !== undefined) options.query = flags.query;
-  if (flags.tokenizer !== undefined) options.tokenizer = flags.tokenizer;
+  const fields: { -readonly [K in keyof RequestFields]: RequestFields[K] } = { budget };
+  if (flags.query !== undefined) fields.query = flags.query;
+  if (flags.tokenizer !== undefined) fields.tokenizer = flags.tokenizer;
   const kind = flags.inputFormat ?? 'auto';
-  if (kind === 'text' || kind === 'markdown' || kind === 'auto') options.format = kind;
   if (kind !== 'text' && kind !== 'markdown' && kind !== 'auto' && source.kind === 'documents') {
     throw new UsageError(`--input-format ${kind} reads FILE arguments or stdin, not --documents`);
   }
-  if (flags.keep !== undefined && flags.keep.length > 0) options.keep = parseKeepPatterns(flags.keep);
-  if (flags.separator !== undefined) options.separator = unescapeSeparator(flags.separator);
-  if (flags.prune !== undefined) options.prune = flags.prune;
-  if (flags.timeLimit !== undefined) options.timeLimitMs = flags.timeLimit;
-  if (explain) options.explain = true;
+  if (flags.keep !== undefined && flags.keep.length > 0) fields.keep = parseKeepPatterns(flags.keep);
+  if (flags.separator !== undefined) fields.separator = unescapeSeparator(flags.separator);
+  if (flags.prune !== undefined) fields.prune = flags.prune;
+  if (flags.timeLimit !== undefined) fields.timeLimitMs = flags.timeLimit;
+  if (explain) fields.explain = true;
   let cacheDirectory: string | undefined;
   let cacheUrl: string | undefined;
   if (flags.cache !== undefined && /^rediss?:\/\//i.test(flags.cache.trim())) {
@@ -104,7 +104,7 @@ export function planCompress(files: readonly string[], flags: CompressFlags, std
   }
   return {
     source,
-    options,
+    fields,
     output,
     explain,
     kind,
@@ -118,11 +118,9 @@ export function unescapeSeparator(text: string): string {
   return text.replace(/\\([nt\\])/g, (_, letter: string) => (letter === 'n' ? '\n' : letter === 't' ? '\t' : '\\'));
 }
 
-/** The library's input, and how to get the exact text of each source as the result's offsets see it. */
+/** The inputs, and how to get the exact text of each source as the text pipeline's offsets see it. */
 interface LoadedInput {
-  readonly input: CompressInput;
-  /** The inputs by name (stdin or files; not --documents), for the structured compressors. */
-  readonly named?: readonly NamedText[];
+  readonly inputs: CommandInputs;
   readonly sourceTexts: (result: CompressionResult) => readonly string[];
 }
 
@@ -134,17 +132,14 @@ export class InputError extends Error {
 /** Runs a plan: read, compress, print. Returns the exit code. Library errors propagate to `runCli`. */
 export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number> {
   const loaded = await loadInput(plan.source, io);
-  const structured = loaded.named === undefined ? undefined : await resolveKind(plan.kind, loaded.named);
-  if (structured !== undefined && loaded.named !== undefined) {
-    const started = performance.now();
-    const outcome = await compressStructured(structured, loaded.named, plan.options);
-    const elapsed = performance.now() - started;
-    await writeText(io.stdout, formatStructuredOutput(outcome, plan, elapsed));
-    return 0;
-  }
+  const request = commandRequest(plan.kind, loaded.inputs, plan.fields);
+  const format = resolveRequestFormat(request);
+  const prose = format === 'text' || format === 'markdown' || format === 'auto';
   // Loaded here, not at start-up, so `--help` and usage errors stay instant.
-  const { compress, fileCacheStore, isValidRedisUrl, redisCacheStore } = await import('@ctxpress/node');
-  if (plan.cacheUrl !== undefined && !isValidRedisUrl(plan.cacheUrl)) {
+  const { compressRequest, fileCacheStore, isValidRedisUrl, redisCacheStore } = await import('@ctxpress/node');
+  // --cache is the text pipeline's segment cache: chat, JSON, logs and code run without it (and do not open it).
+  const cacheUrl = prose ? plan.cacheUrl : undefined;
+  if (cacheUrl !== undefined && !isValidRedisUrl(cacheUrl)) {
     throw new UsageError('--cache: not a Redis URL (expected redis://[user:password@]host[:port][/db] or rediss://… for TLS)');
   }
   const started = performance.now();
@@ -153,10 +148,10 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
   // DEPENDENCY_MISSING message, which names the `npm install` line.
   let missing: Error | undefined;
   const redis =
-    plan.cacheUrl === undefined
+    cacheUrl === undefined
       ? undefined
       : redisCacheStore({
-          url: plan.cacheUrl,
+          url: cacheUrl,
           onError: (error) => {
             if (isCtxpressError(error) && error.code === 'DEPENDENCY_MISSING') missing = error;
             else io.stderr.write(`ctxpress: cache: ${error.message} (compressing without it)\n`);
@@ -170,17 +165,29 @@ export async function runCompress(plan: CompressPlan, io: CliIo): Promise<number
     }
   }
   // the plain on-disk store (no memory front: one command reads each entry once), so writes finish before the exit
-  const cache = redis ?? (plan.cacheDirectory === undefined ? undefined : fileCacheStore({ directory: resolve(io.cwd ?? process.cwd(), plan.cacheDirectory) }));
-  const options = cache === undefined ? plan.options : { ...plan.options, cache };
-  let result: CompressionResult;
+  const cacheDirectory = prose ? plan.cacheDirectory : undefined;
+  const cache = redis ?? (cacheDirectory === undefined ? undefined : fileCacheStore({ directory: resolve(io.cwd ?? process.cwd(), cacheDirectory) }));
+  let outcome: Awaited<ReturnType<typeof compressRequest>>;
   try {
-    result = await compress(loaded.input, options);
+    outcome = await compressRequest(request, cache === undefined ? {} : { cache });
   } finally {
     await redis?.close();
   }
   const elapsed = performance.now() - started;
-  await writeText(io.stdout, formatOutput(result, loaded.sourceTexts(result), plan, { color: stdoutColor(io), timeMs: elapsed }));
+  const output =
+    outcome.format === 'text' || outcome.format === 'markdown' || outcome.format === 'auto'
+      ? formatOutput(outcome.result, loaded.sourceTexts(outcome.result), plan, { color: stdoutColor(io), timeMs: elapsed })
+      : formatStructuredOutput({ kind: outcome.format, ...summarize(outcome), result: outcome.result }, plan, elapsed);
+  await writeText(io.stdout, output);
   return 0;
+}
+
+/** A chat, JSON, log or code result as `compress` prints it. */
+export interface StructuredOutcome extends ResultSummary {
+  /** The compressor that ran. */
+  readonly kind: 'chat' | 'json' | 'logs' | 'code';
+  /** The compressor's whole result, for `--format json`. */
+  readonly result: unknown;
 }
 
 /** What goes to stdout for a chat, JSON, log or code input. Pure. */
@@ -208,16 +215,12 @@ async function loadInput(source: CompressSource, io: CliIo): Promise<LoadedInput
   switch (source.kind) {
     case 'stdin': {
       const text = stripBom(await readAll(io.stdin));
-      return { input: text, named: [{ id: '-', text }], sourceTexts: () => [text] };
+      return { inputs: { kind: 'stdin', text }, sourceTexts: () => [text] };
     }
     case 'files': {
-      const documents: DocumentInput[] = [];
-      for (const path of source.paths) documents.push({ id: path, text: await readText(path, io) });
-      return {
-        input: documents,
-        named: documents.map((d) => ({ id: d.id ?? '', text: d.text })),
-        sourceTexts: () => documents.map((document) => document.text),
-      };
+      const texts: { id: string; text: string }[] = [];
+      for (const path of source.paths) texts.push({ id: path, text: await readText(path, io) });
+      return { inputs: { kind: 'files', files: texts }, sourceTexts: () => texts.map((file) => file.text) };
     }
     case 'documents': {
       const raw = await readText(source.path, io);
@@ -231,7 +234,7 @@ async function loadInput(source: CompressSource, io: CliIo): Promise<LoadedInput
       // The library checks each document and reports INVALID_INPUT with its index.
       const list = documents as unknown[];
       return {
-        input: list as DocumentInput[],
+        inputs: { kind: 'documents', documents: list },
         sourceTexts: (result) => list.map((document, index) => sourceTextOf(document, result.sources[index]?.titleLength ?? 0)),
       };
     }
