@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { readBudget } from '@ctxpress/core';
 import { isValidRedisUrl } from '@ctxpress/node/cache';
 
 export type BudgetSpec = { readonly tokens: number } | { readonly ratio: number };
@@ -420,15 +421,9 @@ function resolveLayers(layers: readonly [string, RawConfig][]): ServerConfig {
   };
 }
 
-/** `{ tokens }` (integer ≥ 1) or `{ ratio }` (≥ 1), or undefined when malformed. */
+/** `{ tokens }` (integer ≥ 1) or `{ ratio }` (≥ 1), or undefined when malformed: core's `readBudget`, the request model's rule. */
 export function budgetOf(value: unknown): BudgetSpec | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return undefined;
-  const { tokens, ratio } = value as { tokens?: unknown; ratio?: unknown };
-  if (keys[0] === 'tokens' && typeof tokens === 'number' && Number.isSafeInteger(tokens) && tokens >= 1) return { tokens };
-  if (keys[0] === 'ratio' && typeof ratio === 'number' && Number.isFinite(ratio) && ratio >= 1) return { ratio };
-  return undefined;
+  return readBudget(value);
 }
 
 function parseBudget(value: unknown, where: string): BudgetSpec {

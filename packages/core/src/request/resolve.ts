@@ -2,7 +2,7 @@
  * Which compressor a request goes to.
  * @module
  */
-import { detectContentType } from '../content-type.js';
+import { detectContentType } from '../detect-content-type.js';
 import type { CompressRequest, ResolvedFormat } from './types.js';
 
 /**
