@@ -58,7 +58,7 @@ export interface CtxpressMiddlewareOptions {
   readonly tokenizer?: string | Tokenizer;
   /** What the prompt is scored against. Default: compressChat's (the latest user request, its question part when long). */
   readonly query?: string;
-  /** Prompts of at most this many tokens are passed through untouched (the same params object). Default 0. */
+  /** Prompts of at most this many tokens are passed through untouched (the same params object). Default: none (every prompt over the budget is compressed). */
   readonly whenOverTokens?: number;
   /** Text that must survive: every match (strings literally) is kept whole. */
   readonly keep?: readonly (string | RegExp)[];
@@ -125,8 +125,9 @@ export interface CompressedPrompt {
 /**
  * Compresses a provider-level prompt (`LanguageModelV3Prompt`) with compressChat's `ai-sdk` format and returns it in the
  * same shape: the system prompt kept; text parts and tool results cut or replaced by a placeholder by relevance;
- * tool-call parts never changed and never separated from their results; file, reasoning and approval parts and every
- * `providerOptions` kept (messages and parts are copied, only the text that was cut changes). What the middleware runs;
+ * tool-call parts never changed and never separated from their results; file, reasoning and approval parts (the input's
+ * own objects) and every `providerOptions` kept. The input is not mutated: a message that was cut is a copy, the others
+ * are the input's objects; a prompt that fits the budget comes back as the same array. What the middleware runs;
  * exported for use without `wrapLanguageModel`. Fails open like the middleware (unless `failOpen: false`).
  */
 export async function compressPrompt(prompt: Prompt, options: CtxpressMiddlewareOptions & { readonly modelId?: string }): Promise<CompressedPrompt> {
@@ -139,13 +140,18 @@ async function run(prompt: Prompt, options: CtxpressMiddlewareOptions, model: Mo
   const ms = (): number => Math.round((performance.now() - start) * 100) / 100;
   let tokenizerName = typeof options.tokenizer === 'object' ? options.tokenizer.name : (resolveTokenizerName(options.tokenizer ?? model.modelId) ?? 'o200k_base');
   let original: number | null = null;
+  let count: (() => number) | undefined;
   try {
     const tokenizer = await tokenizerFor(options, model);
     tokenizerName = tokenizer.name;
     const common = { tokenizer, format: 'ai-sdk' as const, ...(options.mediaTokens !== undefined ? { mediaTokens: options.mediaTokens } : {}) };
-    original = countChatTokens(prompt, common);
-    if (original <= (options.whenOverTokens ?? 0)) {
-      return { prompt, stats: { mode: 'skipped', tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms() } };
+    count = () => countChatTokens(prompt, common);
+    // counted up front only for the threshold (compressChat counts again)
+    if (options.whenOverTokens !== undefined) {
+      original = count();
+      if (original <= options.whenOverTokens) {
+        return { prompt, stats: { mode: 'skipped', tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms() } };
+      }
     }
     const result = await compressChat(prompt, {
       ...common,
@@ -171,6 +177,13 @@ async function run(prompt: Prompt, options: CtxpressMiddlewareOptions, model: Mo
     };
   } catch (error) {
     if (options.failOpen === false) throw error;
+    if (original === null && count !== undefined) {
+      try {
+        original = count();
+      } catch {
+        // a prompt compressChat cannot read cannot be counted either: the counts stay null
+      }
+    }
     const code = isCtxpressError(error) ? error.code : 'UNEXPECTED';
     const message = error instanceof Error ? error.message : String(error);
     return {

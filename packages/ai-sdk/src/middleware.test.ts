@@ -354,5 +354,14 @@ describe('compressPrompt (the V3 prompt round trip)', () => {
     expect(out).toBe(withServerTool);
     expect(stats).toMatchObject({ mode: 'fail-open', error: { code: 'INVALID_INPUT' } });
     expect(stats.error!.message).toMatch(/orphan call/);
+    expect(stats.originalTokens).toBe(await tokens(withServerTool));
+    expect(stats.compressedTokens).toBe(stats.originalTokens);
+  });
+
+  it('fails open with null counts on a prompt that cannot be read at all', async () => {
+    const broken = [{ role: 'user', content: [null] }] as unknown as Prompt;
+    const { prompt: out, stats } = await compressPrompt(broken, { budget: { tokens: 200 } });
+    expect(out).toBe(broken);
+    expect(stats).toMatchObject({ mode: 'fail-open', originalTokens: null, compressedTokens: null, error: { code: 'INVALID_INPUT' } });
   });
 });
