@@ -16,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { format } from 'node:util';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 import { processSignals, type WaitForStop } from './serve.js';
@@ -57,12 +58,19 @@ export async function runMcp(flags: McpFlags, io: CliIo, waitForStop: WaitForSto
 }
 
 async function runStdio(io: CliIo, waitForStop: WaitForStop): Promise<number> {
-  const { startStdioServer } = await import('@ctxpress/mcp');
-  const timeLimitMs = timeLimitOf(io.env);
-  const running = await startStdioServer({ stdin: io.stdin, stdout: io.stdout, ...(timeLimitMs === undefined ? {} : { timeLimitMs }) });
-  await Promise.race([running.closed, waitForStop()]);
-  await running.close();
-  return 0;
+  // stdout is the protocol channel: anything a dependency prints with console.log / info / debug goes to stderr
+  const saved = { log: console.log, info: console.info, debug: console.debug };
+  console.log = console.info = console.debug = (...args: unknown[]) => void io.stderr.write(`${format(...args)}\n`);
+  try {
+    const timeLimitMs = timeLimitOf(io.env);
+    const { startStdioServer } = await import('@ctxpress/mcp');
+    const running = await startStdioServer({ stdin: io.stdin, stdout: io.stdout, ...(timeLimitMs === undefined ? {} : { timeLimitMs }) });
+    await Promise.race([running.closed, waitForStop()]);
+    await running.close();
+    return 0;
+  } finally {
+    Object.assign(console, saved);
+  }
 }
 
 /** CTXPRESS_TIMEOUT_MS, as `ctxpress serve` reads it (stdio takes no other configuration). */
