@@ -69,4 +69,31 @@ describe('ctxpress mcp (in-process)', () => {
     expect(stdout()).toBe('');
     expect(stderr()).toMatch(/SIGTERM, stopping/);
   });
+
+  it('--http with --allowed-origin: that web origin gets CORS (preflight too), others 403', async () => {
+    const { io, stderr } = testIo();
+    let stop: (signal: string) => void = () => undefined;
+    const done = runMcp({ http: 0, allowedOrigin: ['https://app.example'] }, io, () => new Promise((resolve) => (stop = resolve)));
+    while (!/\/mcp\n/.test(stderr())) await new Promise((resolve) => setTimeout(resolve, 20));
+    const url = /on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr())![1]!;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, mcp-protocol-version' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type, mcp-protocol-version');
+    const post = (origin: string): Promise<Response> =>
+      fetch(url, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const allowed = await post('https://app.example');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect((await post('https://other.example')).status).toBe(403);
+    stop('SIGINT');
+    expect(await done).toBe(0);
+  });
 });
