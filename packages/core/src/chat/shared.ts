@@ -65,7 +65,26 @@ export function rebuildMessage(message: ChatMessage, texts: readonly (string | n
   let changed = false;
   for (let i = 0; i < message.slots.length; i++) if (texts[i] !== message.slots[i]!.text) changed = true;
   if (!changed) return message.raw;
-  const copy = structuredClone(message.raw) as Record<string, unknown>;
+  // copy only the containers on the paths to the changed texts: everything else (file parts with URL or byte data,
+  // provider options, tool-call inputs) stays the input's own object — structuredClone turned a URL into {}
+  const fresh = new WeakSet<object>();
+  const own = <T>(node: T): T => {
+    if (typeof node !== 'object' || node === null || fresh.has(node)) return node;
+    const copied = (Array.isArray(node) ? node.slice() : { ...node }) as T & object;
+    fresh.add(copied);
+    return copied;
+  };
+  const copy = own(message.raw) as Record<string | number, unknown>;
+  /** The container at `path` inside `copy`, each container on the way copied once. */
+  const writable = (path: readonly (string | number)[]): unknown => {
+    let node: Record<string | number, unknown> = copy;
+    for (const step of path) {
+      const child = own(node[step]);
+      node[step] = child;
+      node = child as Record<string | number, unknown>;
+    }
+    return node;
+  };
   const removals: Array<{ parent: unknown[]; index: number }> = [];
   message.slots.forEach((s, i) => {
     const text = texts[i];
@@ -75,23 +94,17 @@ export function rebuildMessage(message: ChatMessage, texts: readonly (string | n
       let k = s.path.length - 1;
       while (k >= 0 && typeof s.path[k] !== 'number') k--;
       if (k < 0) return;
-      const parent = walk(copy, s.path.slice(0, k));
+      const parent = writable(s.path.slice(0, k));
       if (Array.isArray(parent)) removals.push({ parent, index: s.path[k] as number });
       return;
     }
-    const parent = walk(copy, s.path.slice(0, -1)) as Record<string | number, unknown>;
+    const parent = writable(s.path.slice(0, -1)) as Record<string | number, unknown>;
     parent[s.path[s.path.length - 1]!] = s.encode ? s.encode(text) : text;
   });
   // remove from the back so earlier indices stay valid
   removals.sort((a, b) => b.index - a.index);
   for (const r of removals) r.parent.splice(r.index, 1);
   return copy;
-}
-
-function walk(root: unknown, path: readonly (string | number)[]): unknown {
-  let node = root;
-  for (const step of path) node = (node as Record<string | number, unknown>)[step];
-  return node;
 }
 
 /** Content-part types that carry an image, a file or audio (OpenAI Chat and Responses, Anthropic, AI SDK). */
