@@ -1,4 +1,5 @@
-import { renderSelection, type Tokenizer } from '@ctxpress/core';
+import type { Tokenizer } from '@ctxpress/core';
+import { renderSelection } from '@ctxpress/core/internal';
 import { getTokenizer } from '@ctxpress/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bm25Selection, hashSeed, headSelection, mulberry32, prepareInput, randomSelection, seededShuffle, type PreparedInput, type Selection } from './baselines.js';

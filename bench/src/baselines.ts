@@ -6,17 +6,8 @@
  * and recounts with the tokenizer and drops the last-added unit while the text is over budget: the budget is exact.
  * @module
  */
-import {
-  bm25Scorer,
-  buildScoringContext,
-  createSources,
-  defaultSegmenter,
-  renderSelection,
-  type CompressInput,
-  type ScoringContext,
-  type Segmentation,
-  type Tokenizer,
-} from '@ctxpress/core';
+import { bm25Scorer, defaultSegmenter, type CompressInput, type ScoringContext, type Segmentation, type Tokenizer } from '@ctxpress/core';
+import { buildScoringContext, createSources, renderSelection } from '@ctxpress/core/internal';
 
 /** Renderer defaults of compress(); the baselines use them too. */
 export const SEPARATOR = '\n';

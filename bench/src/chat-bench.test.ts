@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wordTokenizer } from '@ctxpress/core/testing';
-import { compressChat } from '@ctxpress/core';
+import { compressChatSync as compressChat } from '@ctxpress/core';
 import { dataDirectory, skipWithoutData } from './data.js';
 import { growingConversation, locomoMessages, runChatBench } from './chat-bench.js';
 

@@ -17,7 +17,7 @@
  * whole previous prompt and fills the budget: the messages new in a call cannot be in the previous prompt).
  * @module
  */
-import { compressChat } from '@ctxpress/core';
+import { compressChatSync as compressChat } from '@ctxpress/core';
 import type { Budget, Tokenizer } from '@ctxpress/core';
 import { join } from 'node:path';
 import { hashSeed, seededShuffle } from './baselines.js';

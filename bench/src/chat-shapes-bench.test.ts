@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compressChat, countChatTokens, CtxpressError } from '@ctxpress/core';
+import { compressChatSync as compressChat, countChatTokens, CtxpressError } from '@ctxpress/core';
 import { wordTokenizer } from '@ctxpress/core/testing';
 import type { Example } from './data.js';
 import { dataDirectory, skipWithoutData } from './data.js';

@@ -26,7 +26,7 @@
  * four over the calls that returned.
  * @module
  */
-import { bm25Scorer, compressChat, compressSync, countChatTokens, isCtxpressError } from '@ctxpress/core';
+import { bm25Scorer, compressChatSync as compressChat, compressSync, countChatTokens, isCtxpressError } from '@ctxpress/core';
 import type { Segmentation, Tokenizer } from '@ctxpress/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wordTokenizer } from '@ctxpress/core/testing';
-import { compressToolOutput } from '@ctxpress/core';
+import { compressToolOutputSync as compressToolOutput } from '@ctxpress/core';
 import { headTruncate, runToolOutputBench, toolOutputCases } from './tool-output-bench.js';
 
 describe('tool-output bench', () => {

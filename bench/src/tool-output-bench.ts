@@ -5,7 +5,7 @@
  * (`compressToolOutput`) against head truncation and the plain-text pipeline (`compressSync`).
  * @module
  */
-import { compressToolOutput } from '@ctxpress/core';
+import { compressToolOutputSync as compressToolOutput } from '@ctxpress/core';
 import { compressSync, isCtxpressError, type Budget, type Tokenizer } from '@ctxpress/core';
 import { mulberry32 } from './baselines.js';
 import { table } from './report.js';

@@ -1,8 +1,21 @@
 /**
  * @ctxpress/core — the compression pipeline with no runtime dependencies:
  * segment → score → allocate → select → prune → render → verify.
+ *
+ * Naming (ADR 0020): a compressor that @ctxpress/node also exports is `<name>Sync` here — synchronous, with a
+ * `Tokenizer` object — and `<name>` in @ctxpress/node — async, with a tokenizer name. Building blocks the packages
+ * share but users do not need are in `@ctxpress/core/internal`; test helpers and contract suites in
+ * `@ctxpress/core/testing`.
  * @module
  */
+import { compressJson as compressJsonSync } from './json/index.js';
+import { compressLogs as compressLogsSync } from './logs/index.js';
+import { compressChat as compressChatSync } from './chat/index.js';
+import { compressToolOutput as compressToolOutputSync } from './content-type.js';
+import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
+import type { Segmenter } from './options.js';
+
+// types: inputs, results and the stage interfaces
 export type {
   AllocationGroup,
   AllocationInput,
@@ -33,16 +46,23 @@ export type {
   UnitReport,
 } from './types.js';
 export type { CompressOptions, Pipeline, Segmenter, WeightedScorer } from './options.js';
+export type { LimitOptions } from './deadline.js';
+
+// errors
 export { CtxpressError, isCtxpressError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { checkLimitOptions } from './deadline.js';
-export type { LimitOptions } from './deadline.js';
+
+// the text pipeline
 export { compressSync, prepareCompression, defaultPipeline, resolveBudget } from './compress.js';
 export type { PreparedCompression } from './compress.js';
-export { createSources, detectFormat } from './sources.js';
-export { buildScoringContext, idf } from './scoring-context.js';
-export { renderSelection } from './render.js';
-export type { RenderOptions, Rendered } from './render.js';
+export { detectFormat } from './sources.js';
+
+/** The segmenter `compress()` uses unless told otherwise. */
+export function defaultSegmenter(): Segmenter {
+  return structuredTextSegmenter();
+}
+
+// pipeline stages (factories returning the interfaces above)
 export { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
 export type { StructuredTextSegmenterOptions } from './segmenters/structured-text-segmenter.js';
 export { bm25Scorer } from './scorers/bm25-scorer.js';
@@ -50,52 +70,25 @@ export type { Bm25ScorerOptions } from './scorers/bm25-scorer.js';
 export { neighbourScorer } from './scorers/neighbour-scorer.js';
 export type { NeighbourScorerOptions } from './scorers/neighbour-scorer.js';
 export { groupScorer } from './scorers/group-scorer.js';
+export type { GroupScorerOptions } from './scorers/group-scorer.js';
 export { referenceScorer } from './scorers/reference-scorer.js';
 export type { ReferenceScorerOptions } from './scorers/reference-scorer.js';
-export type { GroupScorerOptions } from './scorers/group-scorer.js';
 export { informationScorer } from './scorers/information-scorer.js';
 export { positionScorer } from './scorers/position-scorer.js';
 export type { PositionScorerOptions } from './scorers/position-scorer.js';
-export { combineScores } from './scorers/combine.js';
-export { migAllocator, waterFill } from './allocators/mig-allocator.js';
+export { migAllocator } from './allocators/mig-allocator.js';
 export type { MigAllocatorOptions } from './allocators/mig-allocator.js';
 export { greedySelector } from './selectors/greedy-selector.js';
 export type { GreedySelectorOptions } from './selectors/greedy-selector.js';
 export { wordPruner } from './pruners/word-pruner.js';
-export { forEachSentence } from './text/sentences.js';
-export { forEachTerm, terms, stem, isStopWord } from './text/terms.js';
 
-import { structuredTextSegmenter } from './segmenters/structured-text-segmenter.js';
-import type { Segmenter } from './options.js';
-/** The segmenter `compress()` uses unless told otherwise. */
-export function defaultSegmenter(): Segmenter {
-  return structuredTextSegmenter();
-}
-
-// code-aware compression (language-independent parts; tree-sitter lives in @ctxpress/node)
-export {
-  knapsack,
-  KNAPSACK_EXACT_LIMIT,
-  indentationSegmenter,
-  indentationItems,
-  childrenOf,
-  elisionSyntax,
-  isDefinition,
-  outlineLeaves,
-  outlineSegmentation,
-  compressCodeSync,
-  normalizeCodeFiles,
-  languageFromPath,
-  normalizeLanguage,
-  PARSED_LANGUAGES,
-} from './code/index.js';
+// source code (language-independent parts; tree-sitter lives in @ctxpress/node)
+export { compressCodeSync, indentationSegmenter, languageFromPath, PARSED_LANGUAGES } from './code/index.js';
 export type {
   CodeItem,
   CodeItemKind,
   CodeOutline,
   CodeSegmenter,
-  ElisionSyntax,
-  OutlineLeaf,
   CodeCompressOptions,
   CodeCompressionResult,
   CodeDecision,
@@ -105,21 +98,27 @@ export type {
   ParsedLanguage,
 } from './code/index.js';
 
-// tool outputs: JSON, logs, content-type detection and dispatch
-export { compressJson, detectJsonIndent, jsonErrorOffset } from './json/index.js';
+// tool outputs (JSON, logs, content-type detection) and chat histories
+export { compressJsonSync, compressLogsSync, compressToolOutputSync, compressChatSync };
+export { detectContentType } from './content-type.js';
+export { countChatTokens, detectChatFormat } from './chat/index.js';
 export type { JsonCompressionOptions, JsonCompressionResult, JsonFold, JsonTruncation } from './json/index.js';
-export { compressLogs, logTemplate, isErrorLine } from './logs/index.js';
 export type { LogCompressionOptions, LogCompressionResult, LogGroup } from './logs/index.js';
-export { compressToolOutput, detectContentType } from './content-type.js';
 export type { ContentType, ToolOutputOptions, ToolOutputResult } from './content-type.js';
-
-// chat / agent-history compression
-export { compressChat, chatCacheKeys, countChatTokens, detectChatFormat, MESSAGE_OVERHEAD, COMPACT_FACTOR } from './chat/index.js';
 export type { ChatCompressOptions, ChatCompressionResult, ChatDecision, ChatFidelity, ChatFormat } from './chat/index.js';
 
-// segment cache
-export { memoryCacheStore, hash128, SEGMENT_CACHE_SCHEMA, segmentCacheKeysFor, segmentCacheKeys, segmenterCacheId } from './cache/index.js';
-export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions, SegmentCacheOptions, SegmentCacheKeys } from './cache/index.js';
+/** @deprecated Renamed `compressJsonSync` (ADR 0020); `compressJson` of @ctxpress/node is the async one that takes a tokenizer name. */
+export const compressJson: typeof compressJsonSync = compressJsonSync;
+/** @deprecated Renamed `compressLogsSync` (ADR 0020); `compressLogs` of @ctxpress/node is the async one that takes a tokenizer name. */
+export const compressLogs: typeof compressLogsSync = compressLogsSync;
+/** @deprecated Renamed `compressChatSync` (ADR 0020); `compressChat` of @ctxpress/node is the async one that takes a tokenizer name. */
+export const compressChat: typeof compressChatSync = compressChatSync;
+/** @deprecated Renamed `compressToolOutputSync` (ADR 0020); `compressToolOutput` of @ctxpress/node is the async one that takes a tokenizer name. */
+export const compressToolOutput: typeof compressToolOutputSync = compressToolOutputSync;
+
+// segment cache stores (the keys behind them are internal)
+export { memoryCacheStore, tieredCacheStore } from './cache/index.js';
+export type { CacheStore, MemoryCacheStore, MemoryCacheStoreOptions, SegmentCacheOptions, TieredCacheStore, TieredCacheStoreOptions } from './cache/index.js';
 
 // the request model: one wire format and one typed request for every front door (ADR 0018)
 export { parseCompressRequest, parseRegExpLiteral, defaultKeepPattern, readBudget, resolveRequestFormat, REQUEST_FIELDS, REQUEST_FORMATS } from './request/index.js';

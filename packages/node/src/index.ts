@@ -1,5 +1,10 @@
 /**
- * @ctxpress/node — `compress()` with real tokenizers by name, plus everything from @ctxpress/core.
+ * @ctxpress/node — `compress()` with real tokenizers by name, the async format compressors, source code with
+ * tree-sitter, cache stores, and the request model's dispatcher; plus the parts of @ctxpress/core a Node user needs.
+ *
+ * Naming (ADR 0020): the compressors here are async and take the tokenizer by name (default o200k_base) or as an
+ * object; @ctxpress/core's synchronous ones with a `Tokenizer` object end in `Sync` (`compressSync`, `compressCodeSync`,
+ * `compressJsonSync`, …).
  * @module
  */
 import { CtxpressError } from '@ctxpress/core';
@@ -7,19 +12,20 @@ import type { CompressInput, CompressionResult } from '@ctxpress/core';
 import { compressWithCache } from './cache/index.js';
 import type { CachedCompressOptions } from './cache/index.js';
 
+// tokenizers
 export { getTokenizer, resolveTokenizerName, tokenizerNames } from './tokenizers/registry.js';
 export type { TokenizerName } from './tokenizers/registry.js';
 export { openAiTokenizer } from './tokenizers/openai.js';
-export { linearRegExp, LinearRegExp } from './linear-regexp.js';
 export { huggingFaceTokenizer } from './tokenizers/hugging-face.js';
+export { resolveTokenizer } from './structured.js';
+
+// errors, types and the pipeline from @ctxpress/core
+export { CtxpressError, isCtxpressError } from '@ctxpress/core';
+export type { ErrorCode, CompressInput, CompressionResult, CompressionSummary, DocumentInput, Span, Tokenizer, UnitReport, Pipeline, Budget } from '@ctxpress/core';
 export {
-  CtxpressError,
-  isCtxpressError,
   compressSync,
   defaultPipeline,
-  createSources,
   detectFormat,
-  renderSelection,
   structuredTextSegmenter,
   bm25Scorer,
   neighbourScorer,
@@ -30,11 +36,10 @@ export {
   greedySelector,
   wordPruner,
 } from '@ctxpress/core';
-export type { CompressInput, CompressionResult, DocumentInput, Span, Tokenizer, UnitReport, Pipeline, Budget } from '@ctxpress/core';
 
 /**
  * `compress()` options: as in @ctxpress/core, but the tokenizer may be a name (default o200k_base), and `cache` may be
- * `'memory'`, `{ directory }` (an on-disk store), a `redis://` / `rediss://` URL (a shared Redis store) or any `CacheStore`.
+ * `'memory'`, `{ directory }` (an on-disk store), or any `CacheStore` (e.g. from `createCacheStore`).
  */
 export type NodeCompressOptions = CachedCompressOptions;
 
@@ -53,15 +58,32 @@ export async function compress(input: CompressInput, options: NodeCompressOption
   return compressWithCache(input, options);
 }
 
-export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
-export type { ContentType, JsonCompressionResult, LogCompressionResult, ToolOutputResult, ChatCompressionResult, ChatDecision, ChatFormat } from '@ctxpress/core';
-export { compressToolOutput, compressJson, compressLogs, compressChat, resolveTokenizer } from './structured.js';
+// tool outputs (JSON, logs) and chat histories: async, tokenizer by name
+export { compressToolOutput, compressJson, compressLogs, compressChat } from './structured.js';
 export type { WithNamedTokenizer, NodeChatCompressOptions } from './structured.js';
+export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
+export type {
+  ContentType,
+  JsonCompressionOptions,
+  JsonCompressionResult,
+  LogCompressionOptions,
+  LogCompressionResult,
+  ToolOutputOptions,
+  ToolOutputResult,
+  ChatCompressOptions,
+  ChatCompressionResult,
+  ChatDecision,
+  ChatFormat,
+} from '@ctxpress/core';
+
+// source code: tree-sitter outlines (optional peer dependencies), indentation otherwise
 export { compressCode, loadCodeSegmenter, treeSitterSegmenter, hasParser, parseErrors } from './code/index.js';
 export type { NodeCodeCompressOptions } from './code/index.js';
 export { languageFromPath } from '@ctxpress/core';
 export type { CodeCompressionResult, CodeFile } from '@ctxpress/core';
-export { createCacheStore, fileCacheStore, redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl, compressWithCache, resolveCacheStore, sha256Hex } from './cache/index.js';
+
+// cache stores (the caller owns and closes what createCacheStore returns)
+export { createCacheStore, fileCacheStore, redisCacheStore, isRedisUrl, isValidRedisUrl, redactRedisUrl } from './cache/index.js';
 export type {
   FileCacheStore,
   FileCacheStoreOptions,
@@ -75,13 +97,14 @@ export type {
   CacheSpec,
   OwnedCacheStore,
 } from './cache/index.js';
-export { memoryCacheStore } from '@ctxpress/core';
-export { tieredCacheStore } from '@ctxpress/core/cache';
-export type { TieredCacheStoreOptions } from '@ctxpress/core/cache';
-export type { CacheStore, SegmentCacheOptions } from '@ctxpress/core';
+export { memoryCacheStore, tieredCacheStore } from '@ctxpress/core';
+export type { CacheStore, SegmentCacheOptions, TieredCacheStoreOptions } from '@ctxpress/core';
 
 // the request model (ADR 0018): parse the wire format, then run it on the compressor its format resolves to
 export { compressRequest } from './request.js';
 export type { CompressRequestContext, CompressRequestResult } from './request.js';
-export { parseCompressRequest, defaultKeepPattern, parseRegExpLiteral, resolveRequestFormat, REQUEST_FORMATS } from '@ctxpress/core';
-export type { CompressRequest, CompressionSummary, ParseRequestOptions, RequestFormat, ResolvedFormat } from '@ctxpress/core';
+export { parseCompressRequest, defaultKeepPattern, parseRegExpLiteral, readBudget, resolveRequestFormat, REQUEST_FORMATS } from '@ctxpress/core';
+export type { CompressRequest, ParseRequestOptions, RequestFormat, ResolvedFormat } from '@ctxpress/core';
+
+// keep patterns in linear time (RE2), as the HTTP service runs them
+export { linearRegExp, LinearRegExp } from './linear-regexp.js';

@@ -5,6 +5,7 @@
  * @module
  */
 import * as core from '@ctxpress/core';
+import { chatCacheKeys, checkLimitOptions } from '@ctxpress/core/internal';
 import type {
   ChatCompressOptions,
   ChatCompressionResult,
@@ -27,20 +28,20 @@ export { resolveTokenizer } from './resolve-tokenizer.js';
 
 /** Compresses a tool result, detecting JSON, logs, Markdown or text unless `contentType` says. */
 export async function compressToolOutput(text: string, options: WithNamedTokenizer<ToolOutputOptions>): Promise<ToolOutputResult> {
-  core.checkLimitOptions(options);
-  return core.compressToolOutput(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
+  checkLimitOptions(options);
+  return core.compressToolOutputSync(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
 /** Compresses JSON (text or a value) to valid JSON within the budget. */
 export async function compressJson(input: unknown, options: WithNamedTokenizer<JsonCompressionOptions>): Promise<JsonCompressionResult> {
-  core.checkLimitOptions(options);
-  return core.compressJson(input, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
+  checkLimitOptions(options);
+  return core.compressJsonSync(input, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
 /** Compresses a log: folds repeated lines, keeps errors, warnings and stack traces. */
 export async function compressLogs(text: string, options: WithNamedTokenizer<LogCompressionOptions>): Promise<LogCompressionResult> {
-  core.checkLimitOptions(options);
-  return core.compressLogs(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
+  checkLimitOptions(options);
+  return core.compressLogsSync(text, { ...options, tokenizer: await resolveTokenizer(options.tokenizer) });
 }
 
 /** `compressChat`'s options in @ctxpress/node: the tokenizer by name, and any cache store (as for `compress`). */
@@ -57,20 +58,20 @@ export type NodeChatCompressOptions = Omit<WithNamedTokenizer<ChatCompressOption
  * identical with and without it.
  */
 export async function compressChat(messages: readonly unknown[], options: NodeChatCompressOptions): Promise<ChatCompressionResult> {
-  core.checkLimitOptions(options);
+  checkLimitOptions(options);
   const { cache, onCacheEvent, ...rest } = options;
   const base: ChatCompressOptions = { ...rest, tokenizer: await resolveTokenizer(options.tokenizer) };
-  if (cache === undefined) return core.compressChat(messages as unknown[], base);
+  if (cache === undefined) return core.compressChatSync(messages as unknown[], base);
   const store = resolveCacheStore(cache);
   const hash = memoHash(sha256Hex);
   let keys: string[];
   try {
-    keys = core.chatCacheKeys(messages, base, hash);
+    keys = chatCacheKeys(messages, base, hash);
   } catch {
-    return core.compressChat(messages as unknown[], base); // invalid input: the core reports it
+    return core.compressChatSync(messages as unknown[], base); // invalid input: the core reports it
   }
   const { view, flush } = await prefetch(store, keys, onCacheEvent);
-  const result = core.compressChat(messages as unknown[], { ...base, cache: { store: view, hash } });
+  const result = core.compressChatSync(messages as unknown[], { ...base, cache: { store: view, hash } });
   await flush();
   return result;
 }

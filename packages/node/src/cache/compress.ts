@@ -4,9 +4,10 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { checkLimitOptions, compressSync, CtxpressError } from '@ctxpress/core';
+import { compressSync, CtxpressError } from '@ctxpress/core';
+import { checkLimitOptions, segmentCacheKeysFor } from '@ctxpress/core/internal';
 import type { CompressInput, CompressOptions, CompressionResult, Tokenizer } from '@ctxpress/core';
-import { memoryCacheStore, segmentCacheKeysFor } from '@ctxpress/core/cache';
+import { memoryCacheStore } from '@ctxpress/core/cache';
 import type { CacheStore, SegmentCacheOptions } from '@ctxpress/core/cache';
 import { resolveTokenizer } from '../resolve-tokenizer.js';
 import { memoHash, prefetch, type CacheEvent } from './prefetch.js';

@@ -2,7 +2,8 @@
  * `compressCode()`: code-aware compression with tree-sitter segmentation and tokenizers by name.
  * @module
  */
-import { checkLimitOptions, CtxpressError } from '@ctxpress/core';
+import { CtxpressError } from '@ctxpress/core';
+import { checkLimitOptions } from '@ctxpress/core/internal';
 import type { Tokenizer } from '@ctxpress/core';
 import { getTokenizer } from '../tokenizers/registry.js';
 import { compressCodeSync, indentationSegmenter, normalizeCodeFiles } from './core-code.js';
