@@ -3,7 +3,9 @@
  * parts). `{ type: 'text', text }` parts are text; `tool-call` parts are actions (`input` kept verbatim, counted as JSON);
  * `tool-result` parts are observations. A result `output` may be a plain string or an AI SDK 5 output object
  * (`{ type: 'text' | 'error-text', value }` is text; `json` / `error-json` / `content` outputs are kept whole or replaced
- * by `{ type: 'text', value: placeholder }`). Other parts (images, files, reasoning) are kept and count 0 tokens.
+ * by `{ type: 'text', value: placeholder }`). A provider-executed tool (`providerExecuted`, or its result in the same
+ * assistant message) is not an open call; its result is an observation of that message. Other parts (images, files,
+ * reasoning) are kept and count 0 tokens.
  * @module
  */
 import type { ChatAdapter, ChatMessage, ChatRole, TextSlot, ToolCallInfo } from './types.js';
@@ -48,6 +50,14 @@ export const aiSdkAdapter: ChatAdapter = {
       }
       if (role === 'system') throw invalid(index, 'a system message needs string content.');
       if (!Array.isArray(content)) throw invalid(index, 'content must be a string or an array of parts.');
+      // provider-executed tools (a provider's own web search, code execution): the call and its result are both in
+      // the assistant message, so the call is not an open one waiting for a tool message
+      const answeredHere = new Set<string>();
+      if (role === 'assistant') {
+        for (const part of content) {
+          if (isRecord(part) && part['type'] === 'tool-result' && typeof part['toolCallId'] === 'string') answeredHere.add(part['toolCallId']);
+        }
+      }
       content.forEach((part, p) => {
         if (!isRecord(part) || typeof part['type'] !== 'string') throw invalid(index, `content[${p}] is not a part with a "type".`);
         const type = part['type'];
@@ -57,7 +67,8 @@ export const aiSdkAdapter: ChatAdapter = {
         } else if (type === 'tool-call' && role === 'assistant') {
           if (typeof part['toolCallId'] !== 'string' || typeof part['toolName'] !== 'string')
             throw invalid(index, `content[${p}]: tool-call needs a string toolCallId and toolName.`);
-          calls.push({ id: part['toolCallId'], name: part['toolName'], args: argsJson(part['input'], index) });
+          const providerExecuted = part['providerExecuted'] === true || answeredHere.has(part['toolCallId']);
+          if (!providerExecuted) calls.push({ id: part['toolCallId'], name: part['toolName'], args: argsJson(part['input'], index) });
         } else if (type === 'tool-call') {
           throw invalid(index, `content[${p}]: tool-call parts belong in assistant messages.`);
         } else if (type === 'tool-result' && role === 'tool') {
@@ -65,8 +76,12 @@ export const aiSdkAdapter: ChatAdapter = {
           resultIds.push(part['toolCallId']);
           const s = resultSlot(part['output'], index, p, typeof part['toolName'] === 'string' ? part['toolName'] : undefined);
           if (s) slots.push(s);
+        } else if (type === 'tool-result' && role === 'assistant' && typeof part['toolCallId'] === 'string') {
+          // a provider-executed tool's result: an observation like any other, cut or replaced by relevance
+          const s = resultSlot(part['output'], index, p, typeof part['toolName'] === 'string' ? part['toolName'] : undefined);
+          if (s) slots.push(s);
         }
-        // other parts (images, files, reasoning, provider-executed results, approval responses) are kept as they are
+        // other parts (images, files, reasoning, approval responses) are kept as they are
       });
       return { index, role, slots, calls, resultIds, raw };
     });
