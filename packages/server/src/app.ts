@@ -2,10 +2,10 @@
  * `createApp(config)`: the Hono app with every route. Pure — it does not listen and reads no process globals.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
+import { apiKeyCheck } from './api-keys.js';
 import { cacheSpec } from './cache-spec.js';
 import { isCtxpressError, type CompressionSummary } from '@ctxpress/core';
 import { planCompress } from './compress-request.js';
@@ -86,18 +86,6 @@ export const VERSION: string = (() => {
   }
 })();
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** The API key the caller sent: `authorization: Bearer K` or `x-api-key: K`. */
-function callerKey(headers: Headers): string | undefined {
-  const authorization = headers.get('authorization');
-  const match = authorization === null ? null : /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (match) return match[1]!.trim();
-  return headers.get('x-api-key')?.trim() || undefined;
-}
-
 /** Does a /v1/compress body have a regular expression (`"/re/flags"`) in `keep`? */
 function hasRegexKeep(body: unknown): boolean {
   const keep = typeof body === 'object' && body !== null ? (body as { keep?: unknown }).keep : undefined;
@@ -158,7 +146,7 @@ function proxyLogOf(headers: Headers): AccessLogEntry['proxy'] {
 export function createApp(config: AppConfig = {}, options: AppOptions = {}): CtxpressApp {
   const resolved = resolveConfig(config as RawConfig);
   const metrics = options.metrics ?? new Metrics();
-  const keyDigests = resolved.apiKeys.map(digest);
+  const apiKeys = apiKeyCheck(resolved.apiKeys);
   // The segment cache of the in-thread compressions: one store per app (memory, a directory or Redis), made on first
   // use and closed by app.close(); worker threads open their own from the same spec (compress-worker.ts).
   let store: Promise<OwnedCacheStore> | undefined;
@@ -295,10 +283,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
   // API keys: every route but /healthz, /metrics and the playground page (GET/HEAD /; it sends the key it is given).
   app.use('*', async (c, next) => {
     const page = c.req.path === '/' && (c.req.method === 'GET' || c.req.method === 'HEAD');
-    if (keyDigests.length === 0 || page || c.req.path === '/healthz' || c.req.path === '/metrics') return next();
-    const key = callerKey(c.req.raw.headers);
-    const given = key === undefined ? undefined : digest(key);
-    if (given === undefined || !keyDigests.some((expected) => timingSafeEqual(expected, given))) {
+    if (!apiKeys.required || page || c.req.path === '/healthz' || c.req.path === '/metrics') return next();
+    if (!apiKeys.allows(c.req.raw.headers)) {
       return errorResponse(
         401,
         'UNAUTHORIZED',
@@ -322,7 +308,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
     );
   });
 
-  app.get('/', playgroundHandler({ apiKeyRequired: keyDigests.length > 0 }));
+  app.get('/', playgroundHandler({ apiKeyRequired: apiKeys.required }));
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/metrics', () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
 

@@ -24,3 +24,5 @@ export type { CompactUnits, ResponseShape } from './response-shape.js';
  */
 export { hostAllowed, isJsonContentType, originListed, sameOrigin } from './guard.js';
 export { errorResponse, HttpError, readBody } from './http.js';
+export { apiKeyCheck } from './api-keys.js';
+export type { ApiKeyCheck } from './api-keys.js';

@@ -12,7 +12,6 @@
  *   and the body limit (CTXPRESS_MAX_BODY_BYTES, default 10 MiB). CTXPRESS_TIMEOUT_MS is the time limit of a call.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -82,18 +81,6 @@ function timeLimitOf(env: CliIo['env']): number | undefined {
   return value;
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** The API key the caller sent: `authorization: Bearer K` or `x-api-key: K` (as `ctxpress serve` reads it). */
-function callerKey(headers: Headers): string | undefined {
-  const authorization = headers.get('authorization');
-  const match = authorization === null ? null : /^Bearer\s+(.+)$/i.exec(authorization.trim());
-  if (match) return match[1]!.trim();
-  return headers.get('x-api-key')?.trim() || undefined;
-}
-
 function headersOf(request: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -131,7 +118,7 @@ async function runHttp(flags: McpFlags, io: CliIo, waitForStop: WaitForStop): Pr
     throw error;
   }
   const { errorResponse, hostAllowed, HttpError, isJsonContentType, originListed, readBody, sameOrigin } = server;
-  const keyDigests = config.apiKeys.map(digest);
+  const apiKeys = server.apiKeyCheck(config.apiKeys); // the same check as ctxpress serve
   const handle = createMcpHttpHandler({ maxBodyBytes: config.maxBodyBytes, timeLimitMs: config.timeoutMs });
 
   /** The rules of `ctxpress serve`, in its order: Host, Origin (and CORS), API key, JSON only, body limit. */
@@ -178,14 +165,10 @@ async function runHttp(flags: McpFlags, io: CliIo, waitForStop: WaitForStop): Pr
       for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
       return response;
     };
-    if (keyDigests.length > 0) {
-      const key = callerKey(headers);
-      const given = key === undefined ? undefined : digest(key);
-      if (given === undefined || !keyDigests.some((expected) => timingSafeEqual(expected, given))) {
-        return withCors(
-          errorResponse(401, 'UNAUTHORIZED', 'a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY).', { 'www-authenticate': 'Bearer' }),
-        );
-      }
+    if (!apiKeys.allows(headers)) {
+      return withCors(
+        errorResponse(401, 'UNAUTHORIZED', 'a valid API key is required (authorization: Bearer KEY, or x-api-key: KEY).', { 'www-authenticate': 'Bearer' }),
+      );
     }
     const url = new URL(req.url ?? '/', `http://${config.host.includes(':') ? `[${config.host}]` : config.host}`);
     if (url.pathname !== MCP_PATH) return withCors(errorResponse(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}; the MCP endpoint is POST ${MCP_PATH}.`));
