@@ -100,7 +100,9 @@ describe('a real run() with a tool, over several turns', () => {
     const second = new ScriptedModel([{ call: 'search', args: { topic: 'rover' } }, { text: 'The survival heater.' }]);
     const history: AgentInputItem[] = [...first.history, { role: 'user', content: QUESTION }];
     const stats: CtxpressStats[] = [];
-    const result = await run(agentWith(second), history, { callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 700 }, onCompressed: (s) => stats.push(s) }) });
+    const result = await run(agentWith(second), history, {
+      callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 700 }, onCompressed: (s) => stats.push(s) }),
+    });
     expect(stats.map((s) => s.mode)).toEqual(['relevance', 'relevance']);
     expect(stats[1]!.originalTokens).toBeGreaterThan(2000);
     expect(result.finalOutput).toBe('The survival heater.');
@@ -113,18 +115,45 @@ describe('a real run() with a tool, over several turns', () => {
     expect(inputText(second.received[1]!.input)).toContain(ANSWER);
   });
 
+  it('works the same in a streamed run', async () => {
+    const model = new ScriptedModel(SCRIPT);
+    const stats: CtxpressStats[] = [];
+    const result = await run(agentWith(model), QUESTION, {
+      stream: true,
+      callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 700 }, onCompressed: (s) => stats.push(s) }),
+    });
+    let streamed = '';
+    for await (const chunk of result.toTextStream()) streamed += chunk;
+    await result.completed;
+    expect(streamed).toBe('The survival heater (Note 3).');
+    expect(model.received).toHaveLength(4);
+    for (const received of model.received) {
+      expect(await inputTokens(received)).toBeLessThanOrEqual(700);
+      expect(lastUserText(received.input)).toBe(QUESTION);
+      expect(pairingProblems(received.input)).toEqual([]);
+    }
+    expect(stats.at(-1)!.originalTokens).toBeGreaterThan(700);
+    expect(inputText(model.received[3]!.input)).toContain(ANSWER);
+  });
+
   it('takes the default tokenizer from the agent model name (Runner with a ModelProvider)', async () => {
     const model = new ScriptedModel([{ text: 'ok' }]);
     const provider = new OneModelProvider(model);
     const stats: CtxpressStats[] = [];
-    const runner = new Runner({ modelProvider: provider, tracingDisabled: true, callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 400 }, onCompressed: (s) => stats.push(s) }) });
+    const runner = new Runner({
+      modelProvider: provider,
+      tracingDisabled: true,
+      callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 400 }, onCompressed: (s) => stats.push(s) }),
+    });
     await runner.run(agentWith('gpt-4', 'Classic'), `${documents()}\n\n${QUESTION}`);
     expect(provider.names).toEqual(['gpt-4']);
     expect(stats[0]).toMatchObject({ mode: 'relevance', agent: 'Classic', tokenizer: 'cl100k_base', budget: 400 });
     expect(await inputTokens(model.received[0]!, 'cl100k_base')).toBeLessThanOrEqual(400);
     // a Model object has no name: o200k_base
     const direct = new ScriptedModel([{ text: 'ok' }]);
-    await run(agentWith(direct), `${documents()}\n\n${QUESTION}`, { callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 400 }, onCompressed: (s) => stats.push(s) }) });
+    await run(agentWith(direct), `${documents()}\n\n${QUESTION}`, {
+      callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 400 }, onCompressed: (s) => stats.push(s) }),
+    });
     expect(stats[1]).toMatchObject({ tokenizer: 'o200k_base' });
   });
 });
@@ -134,7 +163,9 @@ describe('RAG-shaped input', () => {
     const model = new ScriptedModel([{ text: 'The survival heater.' }]);
     const agent = new Agent({ name: 'Reader', instructions: 'Answer from the documents only.', model });
     const stats: CtxpressStats[] = [];
-    await run(agent, `${documents()}\n\nQuestion: ${QUESTION}`, { callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 250 }, onCompressed: (s) => stats.push(s) }) });
+    await run(agent, `${documents()}\n\nQuestion: ${QUESTION}`, {
+      callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 250 }, onCompressed: (s) => stats.push(s) }),
+    });
     const received = model.received[0]!;
     expect(stats[0]!.originalTokens).toBeGreaterThan(600);
     expect(await inputTokens(received)).toBeLessThanOrEqual(250);
@@ -204,12 +235,27 @@ describe('pass-through and fail-open', () => {
 describe('compressModelInput item shapes', () => {
   const big = (topic: string) => toolOutput(topic);
   const input = (): AgentInputItem[] => [
-    { role: 'user', content: [{ type: 'input_text', text: 'Look into the rover.' }, { type: 'input_image', image: 'https://example.com/rover.png' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'Look into the rover.' },
+        { type: 'input_image', image: 'https://example.com/rover.png' },
+      ],
+    },
     { type: 'reasoning', id: 'rs_1', content: [{ type: 'input_text', text: 'I should search.' }], providerData: { encrypted: 'x' } },
     { type: 'function_call', callId: 'a', name: 'search', arguments: '{"topic":"chess"}', status: 'completed' },
     { type: 'function_call', callId: 'b', name: 'search', arguments: '{"topic":"tax"}', status: 'completed' },
     { type: 'function_call_result', callId: 'a', name: 'search', status: 'completed', output: big('chess') },
-    { type: 'function_call_result', callId: 'b', name: 'search', status: 'completed', output: [{ type: 'input_text', text: big('tax') }, { type: 'input_image', image: 'https://example.com/chart.png' }] },
+    {
+      type: 'function_call_result',
+      callId: 'b',
+      name: 'search',
+      status: 'completed',
+      output: [
+        { type: 'input_text', text: big('tax') },
+        { type: 'input_image', image: 'https://example.com/chart.png' },
+      ],
+    },
     { role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Nothing on the rover yet. Searching again.' }] },
     { type: 'function_call', callId: 'c', name: 'search', arguments: '{"topic":"rover"}', status: 'completed' },
     { type: 'function_call_result', callId: 'c', name: 'search', status: 'completed', output: { type: 'text', text: big('rover') } },
@@ -252,7 +298,9 @@ describe('compressModelInput item shapes', () => {
     expect(responsesView(items[8]!)).toEqual({ type: 'function_call_output', call_id: 'c', output: big('rover') });
     expect(responsesView(items[10]!)).toEqual({ type: 'function_call_output', call_id: 'd', output: [] });
     expect(responsesView(items[0]!)).toBe(items[0]);
-    expect(responsesView({ type: 'computer_call_result', callId: 'x', status: 'completed', output: { type: 'computer_screenshot', data: 'y' } } as AgentInputItem)).toEqual({
+    expect(
+      responsesView({ type: 'computer_call_result', callId: 'x', status: 'completed', output: { type: 'computer_screenshot', data: 'y' } } as AgentInputItem),
+    ).toEqual({
       type: 'computer_call_output',
       call_id: 'x',
     });

@@ -85,18 +85,24 @@ function checkOptions(options: CtxpressInputFilterOptions): void {
   const { tokenizer, query, whenOverTokens, keep, keepLastTurns, mediaTokens, failOpen, onCompressed } = options;
   if (typeof tokenizer === 'string') {
     if (resolveTokenizerName(tokenizer) === undefined) {
-      throw new CtxpressError('UNKNOWN_TOKENIZER', `Unknown tokenizer "${tokenizer}". Use o200k_base, cl100k_base, llama3, qwen3, a model name such as gpt-4o, or a Tokenizer object.`);
+      throw new CtxpressError(
+        'UNKNOWN_TOKENIZER',
+        `Unknown tokenizer "${tokenizer}". Use o200k_base, cl100k_base, llama3, qwen3, a model name such as gpt-4o, or a Tokenizer object.`,
+      );
     }
   } else if (tokenizer !== undefined && (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function')) {
     throw option('options.tokenizer must be a tokenizer or model name, or a Tokenizer { name, count(text) }.');
   }
   if (query !== undefined && typeof query !== 'string') throw option('options.query must be a string.');
-  if (whenOverTokens !== undefined && !wholeNumber(whenOverTokens)) throw option(`options.whenOverTokens must be a whole number ≥ 0, got ${JSON.stringify(whenOverTokens)}.`);
+  if (whenOverTokens !== undefined && !wholeNumber(whenOverTokens))
+    throw option(`options.whenOverTokens must be a whole number ≥ 0, got ${JSON.stringify(whenOverTokens)}.`);
   if (keep !== undefined && (!Array.isArray(keep) || !keep.every((k) => typeof k === 'string' || k instanceof RegExp))) {
     throw option('options.keep must be an array of strings or regular expressions.');
   }
-  if (keepLastTurns !== undefined && !wholeNumber(keepLastTurns)) throw option(`options.keepLastTurns must be a whole number ≥ 0, got ${JSON.stringify(keepLastTurns)}.`);
-  if (mediaTokens !== undefined && !wholeNumber(mediaTokens)) throw option(`options.mediaTokens must be a whole number ≥ 0, got ${JSON.stringify(mediaTokens)}.`);
+  if (keepLastTurns !== undefined && !wholeNumber(keepLastTurns))
+    throw option(`options.keepLastTurns must be a whole number ≥ 0, got ${JSON.stringify(keepLastTurns)}.`);
+  if (mediaTokens !== undefined && !wholeNumber(mediaTokens))
+    throw option(`options.mediaTokens must be a whole number ≥ 0, got ${JSON.stringify(mediaTokens)}.`);
   if (failOpen !== undefined && typeof failOpen !== 'boolean') throw option('options.failOpen must be a boolean.');
   if (onCompressed !== undefined && typeof onCompressed !== 'function') throw option('options.onCompressed must be a function.');
 }
@@ -205,7 +211,10 @@ async function compress(modelData: ModelInputData, options: CtxpressInputFilterO
     if (options.whenOverTokens !== undefined) {
       original = count();
       if (original <= options.whenOverTokens) {
-        return { modelData, stats: { mode: 'skipped', agent, tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms() } };
+        return {
+          modelData,
+          stats: { mode: 'skipped', agent, tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms() },
+        };
       }
     }
     const result = await compressChat(views, {
@@ -251,7 +260,16 @@ async function compress(modelData: ModelInputData, options: CtxpressInputFilterO
     const message = error instanceof Error ? error.message : String(error);
     return {
       modelData,
-      stats: { mode: 'fail-open', agent, tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms(), error: { code, message } },
+      stats: {
+        mode: 'fail-open',
+        agent,
+        tokenizer: tokenizerName,
+        originalTokens: original,
+        compressedTokens: original,
+        ratio: 1,
+        ms: ms(),
+        error: { code, message },
+      },
     };
   }
 }

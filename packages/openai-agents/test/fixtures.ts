@@ -9,7 +9,8 @@ import { responsesView } from '../src/index.js';
 
 export const QUESTION = 'What limits the battery life of the Aurora rover at night?';
 /** The sentence that answers QUESTION. */
-export const ANSWER = 'The battery life of the Aurora rover at night is limited by the survival heater, which draws 40 watts to keep the electronics above minus 30 degrees.';
+export const ANSWER =
+  'The battery life of the Aurora rover at night is limited by the survival heater, which draws 40 watts to keep the electronics above minus 30 degrees.';
 
 const TOPICS: Record<string, string[]> = {
   sourdough: [
@@ -109,9 +110,15 @@ export class ScriptedModel implements Model {
     return { usage: new Usage(), output, responseId: `resp_${n}` };
   }
 
-  // eslint-disable-next-line require-yield
-  async *getStreamedResponse(): AsyncIterable<StreamEvent> {
-    throw new Error('not scripted');
+  /** The same script, streamed: the text as one delta, then `response_done`. */
+  async *getStreamedResponse(request: ModelRequest): AsyncIterable<StreamEvent> {
+    const response = await this.getResponse(request);
+    const text = response.output.flatMap((item) =>
+      item.type === 'message' && item.role === 'assistant' ? item.content.map((part) => (part.type === 'output_text' ? part.text : '')) : [],
+    );
+    if (text.length > 0) yield { type: 'output_text_delta', delta: text.join('') };
+    const usage = { requests: 1, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    yield { type: 'response_done', response: { id: response.responseId!, usage, output: response.output } } as StreamEvent;
   }
 }
 
@@ -153,7 +160,10 @@ export function itemText(item: AgentInputItem): string {
 
 /** All text of an input, joined. */
 export function inputText(input: readonly AgentInputItem[]): string {
-  return input.map(itemText).filter((t) => t !== '').join('\n');
+  return input
+    .map(itemText)
+    .filter((t) => t !== '')
+    .join('\n');
 }
 
 /**
