@@ -158,6 +158,30 @@ describe('a real run() with a tool, over several turns', () => {
   });
 });
 
+describe('handoffs', () => {
+  it('filters every agent of a run: the stats name the agent, the specialist gets the compressed input', async () => {
+    const model = new ScriptedModel([
+      { call: 'search', args: { topic: 'orchids' } },
+      { call: 'transfer_to_Specialist', args: {} },
+      { call: 'search', args: { topic: 'rover' } },
+      { text: 'The survival heater.' },
+    ]);
+    const specialist = new Agent({ name: 'Specialist', instructions: 'You know rovers.', model, tools: [searchTool()] });
+    const triage = new Agent({ name: 'Triage', instructions: INSTRUCTIONS, model, tools: [searchTool()], handoffs: [specialist] });
+    const stats: CtxpressStats[] = [];
+    const result = await run(triage, QUESTION, { callModelInputFilter: ctxpressInputFilter({ budget: { tokens: 700 }, onCompressed: (s) => stats.push(s) }) });
+    expect(result.finalOutput).toBe('The survival heater.');
+    expect(stats.map((s) => s.agent)).toEqual(['Triage', 'Triage', 'Specialist', 'Specialist']);
+    for (const received of model.received) {
+      expect(await inputTokens(received)).toBeLessThanOrEqual(700);
+      expect(pairingProblems(received.input)).toEqual([]);
+    }
+    expect(stats[3]!.originalTokens).toBeGreaterThan(700);
+    expect(model.received[3]!.instructions).toBe('You know rovers.');
+    expect(inputText(model.received[3]!.input)).toContain(ANSWER);
+  });
+});
+
 describe('RAG-shaped input', () => {
   it('documents pasted before the question: the answer passage and the question reach the model', async () => {
     const model = new ScriptedModel([{ text: 'The survival heater.' }]);
