@@ -3,7 +3,7 @@
  * @module
  */
 
-const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+import { parseDecimal } from '@ctxpress/core/internal';
 
 /** A positive integer token count, or `undefined` when the text is not one. */
 export function parseTokenCount(text: string): number | undefined {
@@ -35,11 +35,4 @@ export function isTokenCount(value: unknown): value is number {
 
 export function isRatio(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 1;
-}
-
-function parseDecimal(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!DECIMAL.test(trimmed)) return undefined;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
 }

@@ -7,6 +7,7 @@
 
 // options and limits
 export { checkLimitOptions } from './deadline.js';
+export { parseDecimal } from './text/decimal.js';
 
 // the text pipeline's parts below the stage interfaces
 export { createSources } from './sources.js';

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { readBudget } from '@ctxpress/core';
+import { parseDecimal } from '@ctxpress/core/internal';
 import { isValidRedisUrl } from '@ctxpress/node/cache';
 
 export type BudgetSpec = { readonly tokens: number } | { readonly ratio: number };
@@ -432,13 +433,10 @@ function parseBudget(value: unknown, where: string): BudgetSpec {
   return budget;
 }
 
-const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
 /** A number from a JSON number or a decimal string (flags and environment variables are strings). */
 function numeric(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && DECIMAL.test(value.trim())) return Number(value.trim());
-  return undefined;
+  return typeof value === 'string' ? parseDecimal(value) : undefined;
 }
 
 function integer(value: unknown, min: number, max: number, where: string): number {
