@@ -5,7 +5,7 @@
  * - Messages: `{ role, content }` (easy input, no `type`) and `{ type: 'message', role, content }` with role `user`,
  *   `assistant`, `system` or `developer` (read as `system`). `content` is a string or parts: `input_text` /
  *   `output_text` (`text`) and `refusal` (`refusal`) are text; other parts (`input_image`, `input_file`, `input_audio`,
- *   …) are kept as they are and count 0 tokens.
+ *   …) are kept as they are and count `mediaTokens` each (default 1000; `shared.ts mediaParts`).
  * - Tool calls: `{ type: 'function_call', call_id, name, arguments }` (and `custom_tool_call` with `input`) are actions,
  *   kept verbatim and counted as their arguments; `computer_call` (kept, counted 0) too, so it stays with its output.
  * - Tool results: `{ type: 'function_call_output', call_id, output }` (and `custom_tool_call_output`): a string output is
