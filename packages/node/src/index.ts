@@ -61,6 +61,9 @@ export async function compress(input: CompressInput, options: NodeCompressOption
 // tool outputs (JSON, logs) and chat histories: async, tokenizer by name
 export { compressToolOutput, compressJson, compressLogs, compressChat } from './structured.js';
 export type { WithNamedTokenizer, NodeChatCompressOptions } from './structured.js';
+// for framework integrations: one model call's chat input, with threshold, fail-open and statistics
+export { compressChatForModel, checkModelChatOptions, modelTokenizerName } from './model-chat.js';
+export type { ModelChatInput, ModelChatOptions, ModelChatOutcome, ModelChatStats } from './model-chat.js';
 export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
 export type {
   ContentType,

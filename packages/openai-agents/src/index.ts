@@ -11,100 +11,31 @@
  * it stands for (format `openai-responses`, see `responsesView`), and what comes back is written into the SDK's item.
  * @module
  */
-import { CtxpressError, isCtxpressError, resolveBudget } from '@ctxpress/core';
-import type { Budget, ChatCompressionResult, Tokenizer } from '@ctxpress/core';
-import { compressChat, countChatTokens, getTokenizer, resolveTokenizerName } from '@ctxpress/node';
+import { CtxpressError } from '@ctxpress/core';
+import { checkModelChatOptions, compressChatForModel, modelTokenizerName, type ModelChatOptions, type ModelChatStats } from '@ctxpress/node';
 import type { AgentInputItem, CallModelInputFilter, CallModelInputFilterArgs, ModelInputData } from '@openai/agents';
 
 export type { AgentInputItem, CallModelInputFilter, ModelInputData } from '@openai/agents';
 
-/** What one model call's filter did: passed to `onCompressed`. */
-export interface CtxpressStats {
-  /**
-   * `relevance` (compressChat ran; when the input already fitted the budget it is sent unchanged), `skipped` (at or
-   * under `whenOverTokens`: sent untouched), `fail-open` (compression failed: the original input was sent, see `error`).
-   */
-  readonly mode: ChatCompressionResult['mode'] | 'skipped' | 'fail-open';
+/**
+ * What one model call did, passed to `onCompressed`: @ctxpress/node's `ModelChatStats` (counts are compressChat's:
+ * instructions + item text + tool-call arguments + 4 per item; `ms` is the time spent in the filter) and the agent.
+ */
+export interface CtxpressStats extends ModelChatStats {
   /** Name of the agent whose model call this was. */
   readonly agent: string;
-  /** Canonical tokenizer name the counts are in (`o200k_base`, `cl100k_base`, `llama3`, `qwen3`, or a custom tokenizer's name). */
-  readonly tokenizer: string;
-  /** Input tokens as compressChat counts them (instructions + item text + tool-call arguments + 4 per item); null only when the input could not be read. */
-  readonly originalTokens: number | null;
-  /** Tokens of the input that was sent (the original's on `skipped` / `fail-open`). */
-  readonly compressedTokens: number | null;
-  /** The budget in tokens (absent when nothing was compressed). */
-  readonly budget?: number;
-  /** originalTokens / compressedTokens (1 when nothing was cut). */
-  readonly ratio: number;
-  /** Milliseconds spent in the filter (tokenizer load, count, compression). */
-  readonly ms: number;
-  /** Why compression failed (mode `fail-open`): a CtxpressError code (BUDGET_UNSATISFIABLE, INVALID_INPUT, …) or `UNEXPECTED`. */
-  readonly error?: { readonly code: string; readonly message: string };
 }
 
-export interface CtxpressInputFilterOptions {
-  /** Over the input's tokens (instructions included): `{ tokens: N }` (N ≥ 1) or `{ ratio: R }` (R ≥ 1, 4 = a quarter). */
-  readonly budget: Budget;
-  /**
-   * A tokenizer or model name (`o200k_base`, `cl100k_base`, `llama3`, `qwen3`, `gpt-4o`, …) or a Tokenizer object.
-   * Default: derived from the agent's model name (`resolveTokenizerName(agent.model)`) when it is a known one, else
-   * `o200k_base` (also when the agent's model is a `Model` object).
-   */
-  readonly tokenizer?: string | Tokenizer;
-  /** What the input is scored against. Default: compressChat's (the latest user request, its question part when long, plus the tool-call arguments since). */
-  readonly query?: string;
-  /** Inputs of at most this many tokens are passed through untouched (the same modelData object). Default: none. */
-  readonly whenOverTokens?: number;
-  /** Text that must survive: every match (strings literally) is kept whole. */
-  readonly keep?: readonly (string | RegExp)[];
-  /** The last N user turns are kept whole when they fit (compressChat's `keepLastTurns`, default 4). */
-  readonly keepLastTurns?: number;
-  /** Fixed token cost of each image, file or audio part (passed through untouched). Default 1000. */
-  readonly mediaTokens?: number;
-  /**
-   * Default true: when compression fails (e.g. BUDGET_UNSATISFIABLE because the instructions and the question alone are
-   * over the budget), the original input is sent and the failure is reported in the stats (`mode: 'fail-open'`,
-   * `error`). false: the run rejects with the CtxpressError instead, before the model is called.
-   */
-  readonly failOpen?: boolean;
+/**
+ * `budget` (over the input's tokens, instructions included), `tokenizer` (default: derived from the agent's model name
+ * when it is a known one, else `o200k_base`, also when the agent's model is a `Model` object), `query`,
+ * `whenOverTokens` (inputs of at most this many tokens pass through untouched: the same modelData object), `keep`,
+ * `keepLastTurns`, `mediaTokens`, `failOpen` (default true: a failure sends the original input, reported in the stats;
+ * false: the run rejects with the CtxpressError before the model is called) — see `ModelChatOptions` in @ctxpress/node.
+ */
+export interface CtxpressInputFilterOptions extends ModelChatOptions {
   /** Called once per model call (each turn of a run) with the statistics, before the model is called. */
   readonly onCompressed?: (stats: CtxpressStats) => void;
-}
-
-function option(message: string): CtxpressError {
-  return new CtxpressError('INVALID_OPTION', message);
-}
-
-const wholeNumber = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-
-/** Validates the options: a CtxpressError with a code (INVALID_OPTION, INVALID_BUDGET, UNKNOWN_TOKENIZER). */
-function checkOptions(options: CtxpressInputFilterOptions): void {
-  if (typeof options !== 'object' || options === null) throw option('ctxpressInputFilter needs options: { budget: { tokens } | { ratio }, … }.');
-  resolveBudget(options.budget, 1); // INVALID_BUDGET for a missing or bad budget
-  const { tokenizer, query, whenOverTokens, keep, keepLastTurns, mediaTokens, failOpen, onCompressed } = options;
-  if (typeof tokenizer === 'string') {
-    if (resolveTokenizerName(tokenizer) === undefined) {
-      throw new CtxpressError(
-        'UNKNOWN_TOKENIZER',
-        `Unknown tokenizer "${tokenizer}". Use o200k_base, cl100k_base, llama3, qwen3, a model name such as gpt-4o, or a Tokenizer object.`,
-      );
-    }
-  } else if (tokenizer !== undefined && (typeof tokenizer !== 'object' || tokenizer === null || typeof tokenizer.count !== 'function')) {
-    throw option('options.tokenizer must be a tokenizer or model name, or a Tokenizer { name, count(text) }.');
-  }
-  if (query !== undefined && typeof query !== 'string') throw option('options.query must be a string.');
-  if (whenOverTokens !== undefined && !wholeNumber(whenOverTokens))
-    throw option(`options.whenOverTokens must be a whole number ≥ 0, got ${JSON.stringify(whenOverTokens)}.`);
-  if (keep !== undefined && (!Array.isArray(keep) || !keep.every((k) => typeof k === 'string' || k instanceof RegExp))) {
-    throw option('options.keep must be an array of strings or regular expressions.');
-  }
-  if (keepLastTurns !== undefined && !wholeNumber(keepLastTurns))
-    throw option(`options.keepLastTurns must be a whole number ≥ 0, got ${JSON.stringify(keepLastTurns)}.`);
-  if (mediaTokens !== undefined && !wholeNumber(mediaTokens))
-    throw option(`options.mediaTokens must be a whole number ≥ 0, got ${JSON.stringify(mediaTokens)}.`);
-  if (failOpen !== undefined && typeof failOpen !== 'boolean') throw option('options.failOpen must be a boolean.');
-  if (onCompressed !== undefined && typeof onCompressed !== 'function') throw option('options.onCompressed must be a function.');
 }
 
 type Item = Readonly<Record<string, unknown>>;
@@ -159,13 +90,6 @@ function fromView(item: AgentInputItem, view: unknown): AgentInputItem {
   return raw['type'] === undefined || raw['type'] === 'message' ? (view as AgentInputItem) : item;
 }
 
-/** The tokenizer name for a call: the option, else the agent's model name when known, else o200k_base. */
-function tokenizerNameFor(options: CtxpressInputFilterOptions, model: unknown): string {
-  if (typeof options.tokenizer === 'object') return options.tokenizer.name;
-  if (options.tokenizer !== undefined) return resolveTokenizerName(options.tokenizer) ?? 'o200k_base';
-  return (typeof model === 'string' && model !== '' ? resolveTokenizerName(model) : undefined) ?? 'o200k_base';
-}
-
 /** The result of compressing one model input: the modelData to send (the same object when nothing changed) and the statistics. */
 export interface CompressedModelInput {
   readonly modelData: ModelInputData;
@@ -185,93 +109,39 @@ export async function compressModelInput(
   modelData: ModelInputData,
   options: CtxpressInputFilterOptions & { readonly model?: string; readonly agent?: string },
 ): Promise<CompressedModelInput> {
-  checkOptions(options);
+  checkModelChatOptions(options, 'compressModelInput');
   return compress(modelData, options, options.model, options.agent ?? '');
 }
 
 async function compress(modelData: ModelInputData, options: CtxpressInputFilterOptions, model: unknown, agent: string): Promise<CompressedModelInput> {
-  const start = performance.now();
-  const ms = (): number => Math.round((performance.now() - start) * 100) / 100;
-  let tokenizerName = tokenizerNameFor(options, model);
-  let original: number | null = null;
-  let count: (() => number) | undefined;
-  try {
-    const tokenizer = typeof options.tokenizer === 'object' ? options.tokenizer : await getTokenizer(tokenizerName);
-    tokenizerName = tokenizer.name;
-    const { input, instructions } = modelData;
-    if (!Array.isArray(input)) throw new CtxpressError('INVALID_INPUT', 'modelData.input must be an array of input items.');
-    const views = input.map(responsesView);
-    const common = {
-      tokenizer,
-      format: 'openai-responses' as const,
-      ...(typeof instructions === 'string' ? { system: instructions } : {}),
-      ...(options.mediaTokens !== undefined ? { mediaTokens: options.mediaTokens } : {}),
-    };
-    count = () => countChatTokens(views, common);
-    if (options.whenOverTokens !== undefined) {
-      original = count();
-      if (original <= options.whenOverTokens) {
-        return {
-          modelData,
-          stats: { mode: 'skipped', agent, tokenizer: tokenizerName, originalTokens: original, compressedTokens: original, ratio: 1, ms: ms() },
-        };
-      }
-    }
-    const result = await compressChat(views, {
-      ...common,
-      budget: options.budget,
-      ...(options.query !== undefined ? { query: options.query } : {}),
-      ...(options.keep !== undefined ? { keep: options.keep } : {}),
-      ...(options.keepLastTurns !== undefined ? { keepLastTurns: options.keepLastTurns } : {}),
-    });
-    const kept = result.decisions.filter((d) => d.fidelity !== 'dropped');
-    if (kept.length !== result.messages.length) throw new CtxpressError('INVALID_INPUT', 'compressChat returned an unexpected number of items.');
-    let changed = kept.length !== input.length;
-    const out = kept.map((d, k) => {
-      const message = result.messages[k];
-      if (message === views[d.index]) return input[d.index]!;
-      changed = true;
-      return fromView(input[d.index]!, message);
-    });
-    const { compressed, budget } = result.tokens;
-    return {
-      modelData: changed ? { ...modelData, input: out } : modelData,
-      stats: {
-        mode: result.mode,
-        agent,
-        tokenizer: tokenizerName,
-        originalTokens: result.tokens.original,
-        compressedTokens: compressed,
-        budget,
-        ratio: Number.isFinite(result.ratio) ? result.ratio : 0,
-        ms: ms(),
-      },
-    };
-  } catch (error) {
+  const { input, instructions } = modelData;
+  if (!Array.isArray(input)) {
+    const error = new CtxpressError('INVALID_INPUT', 'modelData.input must be an array of input items.');
     if (options.failOpen === false) throw error;
-    if (original === null && count !== undefined) {
-      try {
-        original = count();
-      } catch {
-        // an input compressChat cannot read cannot be counted either: the counts stay null
-      }
-    }
-    const code = isCtxpressError(error) ? error.code : 'UNEXPECTED';
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      modelData,
-      stats: {
-        mode: 'fail-open',
-        agent,
-        tokenizer: tokenizerName,
-        originalTokens: original,
-        compressedTokens: original,
-        ratio: 1,
-        ms: ms(),
-        error: { code, message },
-      },
-    };
+    const name = modelTokenizerName(options.tokenizer, typeof model === 'string' ? model : undefined);
+    return { modelData, stats: { mode: 'fail-open', agent, tokenizer: name, originalTokens: null, compressedTokens: null, ratio: 1, ms: 0, error: { code: error.code, message: error.message } } };
   }
+  const views = input.map(responsesView);
+  const { result, stats } = await compressChatForModel(
+    {
+      messages: views,
+      format: 'openai-responses',
+      ...(typeof instructions === 'string' ? { system: instructions } : {}),
+      ...(typeof model === 'string' ? { model } : {}),
+    },
+    options,
+  );
+  if (result === undefined) return { modelData, stats: { ...stats, agent } };
+  const kept = result.decisions.filter((d) => d.fidelity !== 'dropped');
+  if (kept.length !== result.messages.length) throw new CtxpressError('INVALID_INPUT', 'compressChat returned an unexpected number of items.');
+  let changed = kept.length !== input.length;
+  const out = kept.map((d, k) => {
+    const message = result.messages[k];
+    if (message === views[d.index]) return input[d.index]!;
+    changed = true;
+    return fromView(input[d.index]!, message);
+  });
+  return { modelData: changed ? { ...modelData, input: out } : modelData, stats: { ...stats, agent } };
 }
 
 /**
@@ -283,7 +153,7 @@ async function compress(modelData: ModelInputData, options: CtxpressInputFilterO
  * @throws CtxpressError INVALID_OPTION / INVALID_BUDGET / UNKNOWN_TOKENIZER for bad options, at once.
  */
 export function ctxpressInputFilter(options: CtxpressInputFilterOptions): CallModelInputFilter {
-  checkOptions(options);
+  checkModelChatOptions(options, 'ctxpressInputFilter');
   const filter = async ({ modelData, agent }: CallModelInputFilterArgs): Promise<ModelInputData> => {
     const { modelData: out, stats } = await compress(modelData, options, agent.model, agent.name);
     options.onCompressed?.(stats);
