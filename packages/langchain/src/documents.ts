@@ -8,10 +8,9 @@ import { BaseDocumentCompressor } from '@langchain/core/retrievers/document_comp
 import { Document } from '@langchain/core/documents';
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { Callbacks } from '@langchain/core/callbacks/manager';
-import { CtxpressError, isCtxpressError } from '@ctxpress/core';
-import type { Budget, CompressionResult } from '@ctxpress/core';
-import { compress } from '@ctxpress/node';
-import type { NodeCompressOptions } from '@ctxpress/node';
+import { CtxpressError } from '@ctxpress/core';
+import type { Budget } from '@ctxpress/core';
+import { compressRetrieved } from '@ctxpress/node';
 import { checkBoolean, checkBudget, checkKeep, checkObject, checkString, checkTokenizer } from './options.js';
 import type { KeepOption, TokenizerOption } from './options.js';
 
@@ -80,57 +79,24 @@ export class CtxpressDocumentCompressor extends BaseDocumentCompressor {
 
   override async compressDocuments(documents: DocumentInterface[], query: string, _callbacks?: Callbacks): Promise<DocumentInterface[]> {
     if (!Array.isArray(documents)) throw new CtxpressError('INVALID_INPUT', 'documents must be an array of Documents.');
-    const inputs: { id: string; text: string }[] = [];
-    documents.forEach((doc, index) => {
+    const texts = documents.map((doc, index) => {
       const text: unknown = doc?.pageContent;
       if (typeof text !== 'string') throw new CtxpressError('INVALID_INPUT', `documents[${index}].pageContent must be a string.`);
-      if (text.length > 0) inputs.push({ id: String(index), text });
+      return text;
     });
-    if (inputs.length === 0) return [];
-    const { budget, tokenizer, keep, order = 'source', separator = '\n', failOpen = false } = this.options;
-    const options: NodeCompressOptions = {
-      budget,
-      explain: order === 'relevance',
-      ...(tokenizer !== undefined ? { tokenizer } : {}),
-      ...(keep !== undefined ? { keep } : {}),
-      ...(typeof query === 'string' && query.trim() !== '' ? { query } : {}),
-    };
-    let result: CompressionResult;
-    try {
-      result = await compress(inputs, options);
-    } catch (error) {
-      if (failOpen && isCtxpressError(error) && error.code !== 'INVALID_OPTION' && error.code !== 'INVALID_BUDGET') return documents;
-      throw error;
-    }
-    const spans = new Map<number, { start: number; end: number }[]>();
-    for (const span of result.kept) {
-      if (span.end <= span.start) continue;
-      const index = Number(span.sourceId);
-      let list = spans.get(index);
-      if (list === undefined) spans.set(index, (list = []));
-      list.push({ start: span.start, end: span.end });
-    }
-    const best = new Map<number, number>();
-    for (const unit of result.units ?? []) {
-      if (unit.decision === 'dropped') continue;
-      const index = Number(unit.span.sourceId);
-      const previous = best.get(index);
-      if (previous === undefined || unit.score > previous) best.set(index, unit.score);
-    }
-    const kept = [...spans.keys()].sort((a, b) => a - b);
-    if (order === 'relevance') kept.sort((a, b) => (best.get(b) ?? -Infinity) - (best.get(a) ?? -Infinity) || a - b);
-    return kept.map((index) => {
+    const { order = 'source' } = this.options;
+    const kept = await compressRetrieved(texts, query, this.options);
+    if (kept === undefined) return documents; // failOpen
+    return kept.map(({ index, spans, text, score }) => {
       const doc = documents[index]!;
-      const list = spans.get(index)!;
-      const score = best.get(index);
       const ctxpress: CtxpressDocumentMetadata = {
         index,
-        spans: list,
+        spans: [...spans],
         originalLength: doc.pageContent.length,
         ...(order === 'relevance' && score !== undefined ? { score } : {}),
       };
       return new Document({
-        pageContent: list.map((s) => doc.pageContent.slice(s.start, s.end)).join(separator),
+        pageContent: text,
         metadata: { ...doc.metadata, ctxpress },
         ...(doc.id !== undefined ? { id: doc.id } : {}),
       });

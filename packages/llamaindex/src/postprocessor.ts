@@ -7,10 +7,9 @@
 import type { BaseNodePostprocessor } from '@llamaindex/core/postprocessor';
 import type { BaseNode, NodeWithScore } from '@llamaindex/core/schema';
 import type { MessageContent } from '@llamaindex/core/llms';
-import { CtxpressError, isCtxpressError } from '@ctxpress/core';
-import type { Budget, CompressionResult } from '@ctxpress/core';
-import { compress } from '@ctxpress/node';
-import type { NodeCompressOptions } from '@ctxpress/node';
+import { CtxpressError } from '@ctxpress/core';
+import type { Budget } from '@ctxpress/core';
+import { compressRetrieved } from '@ctxpress/node';
 import { checkOptions } from './options.js';
 import type { KeepOption, NodeOrder, TokenizerOption } from './options.js';
 
@@ -110,63 +109,29 @@ export class CtxpressNodePostprocessor implements BaseNodePostprocessor {
 
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
     if (!Array.isArray(nodes)) throw new CtxpressError('INVALID_INPUT', 'nodes must be an array of NodeWithScore.');
-    const inputs: { id: string; text: string }[] = [];
+    // non-text nodes (images) pass through; a text node's text goes to the joint compression ('' takes no budget)
     const passThrough = new Set<number>();
-    nodes.forEach((item, index) => {
+    const texts = nodes.map((item, index) => {
       const node: unknown = item?.node;
       if (typeof node !== 'object' || node === null) throw new CtxpressError('INVALID_INPUT', `nodes[${index}].node must be a node.`);
       const text = textOf(node as BaseNode);
       if (text === undefined) passThrough.add(index);
-      else if (text.length > 0) inputs.push({ id: String(index), text });
+      return text ?? '';
     });
-    if (inputs.length === 0) return nodes.filter((_, index) => passThrough.has(index));
-    const { budget, tokenizer, keep, order = 'source', separator = '\n', failOpen = false } = this.options;
-    const text = queryText(query);
-    const options: NodeCompressOptions = {
-      budget,
-      explain: order === 'relevance',
-      ...(tokenizer !== undefined ? { tokenizer } : {}),
-      ...(keep !== undefined ? { keep } : {}),
-      ...(text.trim() !== '' ? { query: text } : {}),
-    };
-    let result: CompressionResult;
-    try {
-      result = await compress(inputs, options);
-    } catch (error) {
-      if (failOpen && isCtxpressError(error) && error.code !== 'INVALID_OPTION' && error.code !== 'INVALID_BUDGET') return nodes;
-      throw error;
-    }
-    const spans = new Map<number, { start: number; end: number }[]>();
-    for (const span of result.kept) {
-      if (span.end <= span.start) continue;
-      const index = Number(span.sourceId);
-      let list = spans.get(index);
-      if (list === undefined) spans.set(index, (list = []));
-      list.push({ start: span.start, end: span.end });
-    }
-    const best = new Map<number, number>();
-    for (const unit of result.units ?? []) {
-      if (unit.decision === 'dropped') continue;
-      const index = Number(unit.span.sourceId);
-      const previous = best.get(index);
-      if (previous === undefined || unit.score > previous) best.set(index, unit.score);
-    }
-    const kept = [...spans.keys()].sort((a, b) => a - b);
-    if (order === 'relevance') kept.sort((a, b) => (best.get(b) ?? -Infinity) - (best.get(a) ?? -Infinity) || a - b);
+    const { order = 'source' } = this.options;
+    const retrieved = await compressRetrieved(texts, queryText(query), this.options);
+    if (retrieved === undefined) return nodes; // failOpen
+    const kept = retrieved.map((r) => r.index);
     const compressed = new Map<number, NodeWithScore>();
-    for (const index of kept) {
+    for (const { index, spans, text, score } of retrieved) {
       const item = nodes[index]!;
-      const original = textOf(item.node)!;
-      const list = spans.get(index)!;
-      const score = best.get(index);
       const ctxpress: CtxpressNodeMetadata = {
         index,
-        spans: list,
-        originalLength: original.length,
+        spans: [...spans],
+        originalLength: texts[index]!.length,
         ...(order === 'relevance' && score !== undefined ? { score } : {}),
       };
-      const node = rebuild(item.node, list.map((s) => original.slice(s.start, s.end)).join(separator), ctxpress);
-      compressed.set(index, { ...item, node });
+      compressed.set(index, { ...item, node: rebuild(item.node, text, ctxpress) });
     }
     if (order === 'relevance') {
       return [...kept.map((index) => compressed.get(index)!), ...nodes.filter((_, index) => passThrough.has(index))];

@@ -64,6 +64,9 @@ export type { WithNamedTokenizer, NodeChatCompressOptions } from './structured.j
 // for framework integrations: one model call's chat input, with threshold, fail-open and statistics
 export { compressChatForModel, checkModelChatOptions, modelTokenizerName } from './model-chat.js';
 export type { ModelChatInput, ModelChatOptions, ModelChatOutcome, ModelChatStats } from './model-chat.js';
+// for retriever integrations: retrieved texts compressed jointly, kept spans and scores per text
+export { compressRetrieved } from './retrieved.js';
+export type { RetrievedOptions, RetrievedText } from './retrieved.js';
 export { detectContentType, detectChatFormat, countChatTokens } from '@ctxpress/core';
 export type {
   ContentType,
