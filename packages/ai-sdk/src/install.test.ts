@@ -4,44 +4,23 @@
  * filled). A real `generateText` through `wrapLanguageModel` with the SDK's mock model there; the README example's
  * types compile in a consumer project. About 10–40 s; CTXPRESS_SKIP_PACKAGING=1 skips it.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { installedVersion, packedProject, type PackedProject } from '@ctxpress/node/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HERE = fileURLToPath(new URL('../', import.meta.url));
-const PACKED = ['core', 'node', 'ai-sdk'] as const;
-const installed = (name: string): string => {
-  const local = join(HERE, 'node_modules', name, 'package.json');
-  return (JSON.parse(readFileSync(existsSync(local) ? local : join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-};
 
-const skip = process.env['CTXPRESS_SKIP_PACKAGING'] === '1';
-
-describe.skipIf(skip)('@ctxpress/ai-sdk installed from its tarball', () => {
-  const work = mkdtempSync(join(tmpdir(), 'ctxpress-ai-sdk-'));
-  const project = join(work, 'project');
-  const tarballs: Record<string, string> = {};
-  const npm = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
-
+describe.skipIf(process.env['CTXPRESS_SKIP_PACKAGING'] === '1')('@ctxpress/ai-sdk installed from its tarball', () => {
+  let user: PackedProject;
+  let project = '';
   beforeAll(async () => {
-    for (const name of PACKED) {
-      if (!existsSync(join(ROOT, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npm run build\` first`);
-    }
-    const workspaces = PACKED.flatMap((name) => ['--workspace', `packages/${name}`]);
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...workspaces], { cwd: ROOT });
-    for (const entry of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs[entry.name.replace('@ctxpress/', '')] = join(work, entry.filename);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ctxpress-ai-sdk-user', private: true, type: 'module' }));
-    await npm(['install', tarballs['core']!, tarballs['node']!, tarballs['ai-sdk']!, `ai@${installed('ai')}`]);
+    user = await packedProject({ root: ROOT, packages: ['core', 'node', 'ai-sdk'], install: [`ai@${installedVersion(ROOT, HERE, 'ai')}`], name: 'ctxpress-ai-sdk-user' });
+    project = user.dir;
   }, 240_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => user?.remove());
 
   it('declares ai as its only peer', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@ctxpress/ai-sdk/package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
@@ -74,7 +53,7 @@ const sent = JSON.stringify(received[0]);
 console.log(JSON.stringify({ text, stats, meta: providerMetadata?.ctxpress ?? null, keptAnswer: sent.includes('survival heater'), sentChars: sent.length, fullChars: documents.length }));
 `,
     );
-    const { stdout } = await run(process.execPath, ['call.mjs'], { cwd: project });
+    const { stdout } = await user.node(['call.mjs']);
     const out = JSON.parse(stdout) as {
       text: string;
       stats: { mode: string; originalTokens: number; compressedTokens: number }[];
@@ -97,9 +76,7 @@ console.log(JSON.stringify({ text, stats, meta: providerMetadata?.ctxpress ?? nu
     copyFileSync(join(HERE, 'examples/basic.ts'), join(project, 'basic.ts'));
     const compilerOptions = { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['es2023', 'dom'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['basic.ts'] }));
-    const result = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch(
-      (error: { stdout: string }) => error,
-    );
+    const result = await user.node([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project]).catch((error: { stdout: string }) => error);
     expect(result.stdout).toBe('');
   }, 120_000);
 });

@@ -4,47 +4,28 @@
  * First without `langchain` (the main entry must not need it: the retriever example runs), then with it (the agent
  * entry, `@ctxpress/langchain/agent`, in a real `createAgent`). About 10–30 s; CTXPRESS_SKIP_PACKAGING=1 skips it.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { installedVersion, packedProject, type PackedProject } from '@ctxpress/node/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HERE = fileURLToPath(new URL('../', import.meta.url));
-const PACKED = ['core', 'node', 'langchain'] as const;
 /** The host versions the package is tested with (its devDependencies). */
 const devDependencies = (JSON.parse(readFileSync(join(HERE, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
-const installed = (name: string): string => {
-  const local = join(HERE, 'node_modules', name, 'package.json');
-  return (JSON.parse(readFileSync(existsSync(local) ? local : join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-};
+const installed = (name: string): string => installedVersion(ROOT, HERE, name);
 
-const skip = process.env['CTXPRESS_SKIP_PACKAGING'] === '1';
-
-describe.skipIf(skip)('@ctxpress/langchain installed from its tarball', () => {
-  const work = mkdtempSync(join(tmpdir(), 'ctxpress-langchain-'));
-  const project = join(work, 'project');
-  const tarballs: Record<string, string> = {};
-  const npm = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
-
+describe.skipIf(process.env['CTXPRESS_SKIP_PACKAGING'] === '1')('@ctxpress/langchain installed from its tarball', () => {
+  let user: PackedProject;
+  let project = '';
+  const npm = (args: string[]): ReturnType<PackedProject['npm']> => user.npm(args);
   beforeAll(async () => {
-    for (const name of PACKED) {
-      if (!existsSync(join(ROOT, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npm run build\` first`);
-    }
-    const workspaces = PACKED.flatMap((name) => ['--workspace', `packages/${name}`]);
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...workspaces], { cwd: ROOT });
-    for (const entry of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs[entry.name.replace('@ctxpress/', '')] = join(work, entry.filename);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ctxpress-langchain-user', private: true, type: 'module' }));
     const hosts = ['@langchain/core', '@langchain/classic'].map((name) => `${name}@${installed(name)}`);
-    await npm(['install', tarballs['core']!, tarballs['node']!, tarballs['langchain']!, ...hosts]);
+    user = await packedProject({ root: ROOT, packages: ['core', 'node', 'langchain'], install: hosts, name: 'ctxpress-langchain-user' });
+    project = user.dir;
   }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => user?.remove());
 
   it('declares the host libraries as peers, langchain optional', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@ctxpress/langchain/package.json'), 'utf8')) as {
@@ -59,7 +40,7 @@ describe.skipIf(skip)('@ctxpress/langchain installed from its tarball', () => {
   it('without langchain installed, the README example runs', async () => {
     expect(existsSync(join(project, 'node_modules/langchain'))).toBe(false);
     copyFileSync(join(HERE, 'examples/retriever.mjs'), join(project, 'retriever.mjs'));
-    const { stdout } = await run(process.execPath, ['retriever.mjs'], { cwd: project });
+    const { stdout } = await user.node(['retriever.mjs']);
     expect(stdout).toMatch(/^\[rover-report\.md\] /);
     expect(stdout).toContain('Battery life is limited by the cold');
   });
@@ -88,7 +69,7 @@ const sent = model.received[0];
 console.log(JSON.stringify({ before: await countMessageTokens(messages), after: await countMessageTokens(sent), last: sent.at(-1).content }));
 `,
     );
-    const { stdout } = await run(process.execPath, ['agent.mjs'], { cwd: project });
+    const { stdout } = await user.node(['agent.mjs']);
     const out = JSON.parse(stdout) as { before: number; after: number; last: string };
     expect(out.before).toBeGreaterThan(120);
     expect(out.after).toBeLessThanOrEqual(120);
@@ -107,7 +88,7 @@ console.log(JSON.stringify({ before: await countMessageTokens(messages), after: 
     );
     const compilerOptions = { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['es2023', 'dom'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.ts'] }));
-    const result = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
+    const result = await user.node([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project]).catch((error: { stdout: string }) => error);
     expect(result.stdout).toBe('');
   }, 120_000);
 });

@@ -4,46 +4,24 @@
  * The README example runs there and the type declarations compile in a consumer project. About 10–30 s;
  * CTXPRESS_SKIP_PACKAGING=1 skips it.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { installedVersion, packedProject, type PackedProject } from '@ctxpress/node/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HERE = fileURLToPath(new URL('../', import.meta.url));
-const PACKED = ['core', 'node', 'llamaindex'] as const;
 const HOST = '@llamaindex/core';
-const installed = (name: string): string => {
-  const local = join(HERE, 'node_modules', name, 'package.json');
-  return (JSON.parse(readFileSync(existsSync(local) ? local : join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-};
 
-const skip = process.env['CTXPRESS_SKIP_PACKAGING'] === '1';
-
-describe.skipIf(skip)('@ctxpress/llamaindex installed from its tarball', () => {
-  const work = mkdtempSync(join(tmpdir(), 'ctxpress-llamaindex-'));
-  const project = join(work, 'project');
-  const tarballs: Record<string, string> = {};
-
+describe.skipIf(process.env['CTXPRESS_SKIP_PACKAGING'] === '1')('@ctxpress/llamaindex installed from its tarball', () => {
+  let user: PackedProject;
+  let project = '';
   beforeAll(async () => {
-    for (const name of PACKED) {
-      if (!existsSync(join(ROOT, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npm run build\` first`);
-    }
-    const workspaces = PACKED.flatMap((name) => ['--workspace', `packages/${name}`]);
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...workspaces], { cwd: ROOT });
-    for (const entry of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs[entry.name.replace('@ctxpress/', '')] = join(work, entry.filename);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ctxpress-llamaindex-user', private: true, type: 'module' }));
-    await run('npm', ['install', ...PACKED.map((name) => tarballs[name]!), `${HOST}@${installed(HOST)}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], {
-      cwd: project,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    user = await packedProject({ root: ROOT, packages: ['core', 'node', 'llamaindex'], install: [`${HOST}@${installedVersion(ROOT, HERE, HOST)}`], name: 'ctxpress-llamaindex-user' });
+    project = user.dir;
   }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => user?.remove());
 
   it('declares @llamaindex/core as its only peer', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@ctxpress/llamaindex/package.json'), 'utf8')) as {
@@ -56,7 +34,7 @@ describe.skipIf(skip)('@ctxpress/llamaindex installed from its tarball', () => {
 
   it('the README example runs', async () => {
     copyFileSync(join(HERE, 'examples/basic.mjs'), join(project, 'basic.mjs'));
-    const { stdout } = await run(process.execPath, ['basic.mjs'], { cwd: project });
+    const { stdout } = await user.node(['basic.mjs']);
     expect(stdout).toMatch(/^\[rover-report\.md\] \(score 0\.8\) /);
     expect(stdout).toContain('Battery life is limited by the cold: at -40 °C the lithium cells lose about 60% of their capacity.');
     expect(stdout).not.toContain('cafeteria');
@@ -76,7 +54,7 @@ describe.skipIf(skip)('@ctxpress/llamaindex installed from its tarball', () => {
     );
     const compilerOptions = { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['es2023', 'dom'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.ts'] }));
-    const result = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
+    const result = await user.node([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project]).catch((error: { stdout: string }) => error);
     expect(result.stdout).toBe('');
   }, 120_000);
 });

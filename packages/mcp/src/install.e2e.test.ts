@@ -6,37 +6,25 @@
  * - `import { createMcpServer } from '@ctxpress/mcp'` works in a plain ESM script.
  * About 15–30 s; CTXPRESS_SKIP_PACKAGING=1 skips it, as it does the packaging test.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { packedProject, type PackedProject } from '@ctxpress/node/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWER, QUESTION, ragText } from './fixtures.test-helpers.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKED = ['core', 'node', 'server', 'mcp', 'cli'];
 
 describe.skipIf(process.env['CTXPRESS_SKIP_PACKAGING'] === '1')('@ctxpress/mcp installed from its tarball', () => {
-  const work = mkdtempSync(join(tmpdir(), 'ctxpress-mcp-install-'));
-  const project = join(work, 'project');
-
+  let user: PackedProject;
+  let project = '';
   beforeAll(async () => {
-    const workspaces = PACKED.flatMap((name) => ['--workspace', `packages/${name}`]);
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...workspaces], { cwd: ROOT });
-    const tarballs = (JSON.parse(stdout) as { filename: string }[]).map((entry) => join(work, entry.filename));
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'mcp-user', private: true, type: 'module' }));
-    await run('npm', ['install', ...tarballs, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], {
-      cwd: project,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    user = await packedProject({ root: ROOT, packages: ['core', 'node', 'server', 'mcp', 'cli'], name: 'mcp-user' });
+    project = user.dir;
   }, 180_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => user?.remove());
 
   it('the installed `ctxpress mcp` answers over stdio', async () => {
     const transport = new StdioClientTransport({
@@ -74,7 +62,7 @@ console.log(JSON.stringify({ ok: ok.structuredContent, bad: bad.content[0].text,
 await client.close();
 `,
     );
-    const { stdout } = await run(process.execPath, ['check.mjs'], { cwd: project });
+    const { stdout } = await user.node(['check.mjs']);
     const out = JSON.parse(stdout) as { ok: { text: string; tokens: { compressed: number } }; bad: string; isError: boolean };
     expect(out.ok.text).toContain('battery');
     expect(out.ok.tokens.compressed).toBeLessThanOrEqual(8);

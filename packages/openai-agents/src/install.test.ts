@@ -4,44 +4,24 @@
  * the repository's install filled). A real `run()` with a tool and a scripted `Model` there; the type declarations
  * compile in a consumer project. About 10–40 s; CTXPRESS_SKIP_PACKAGING=1 skips it.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { installedVersion, packedProject, type PackedProject } from '@ctxpress/node/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HERE = fileURLToPath(new URL('../', import.meta.url));
-const PACKED = ['core', 'node', 'openai-agents'] as const;
-const installed = (name: string): string => {
-  const local = join(HERE, 'node_modules', name, 'package.json');
-  return (JSON.parse(readFileSync(existsSync(local) ? local : join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-};
 
-const skip = process.env['CTXPRESS_SKIP_PACKAGING'] === '1';
-
-describe.skipIf(skip)('@ctxpress/openai-agents installed from its tarball', () => {
-  const work = mkdtempSync(join(tmpdir(), 'ctxpress-openai-agents-'));
-  const project = join(work, 'project');
-  const tarballs: Record<string, string> = {};
-  const npm = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
-
+describe.skipIf(process.env['CTXPRESS_SKIP_PACKAGING'] === '1')('@ctxpress/openai-agents installed from its tarball', () => {
+  let user: PackedProject;
+  let project = '';
   beforeAll(async () => {
-    for (const name of PACKED) {
-      if (!existsSync(join(ROOT, 'packages', name, 'dist'))) throw new Error(`packages/${name}/dist is missing: run \`npm run build\` first`);
-    }
-    const workspaces = PACKED.flatMap((name) => ['--workspace', `packages/${name}`]);
-    const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...workspaces], { cwd: ROOT });
-    for (const entry of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs[entry.name.replace('@ctxpress/', '')] = join(work, entry.filename);
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ctxpress-openai-agents-user', private: true, type: 'module' }));
-    await npm(['install', tarballs['core']!, tarballs['node']!, tarballs['openai-agents']!, `@openai/agents@${installed('@openai/agents')}`]);
+    const host = `@openai/agents@${installedVersion(ROOT, HERE, '@openai/agents')}`;
+    user = await packedProject({ root: ROOT, packages: ['core', 'node', 'openai-agents'], install: [host], name: 'ctxpress-openai-agents-user' });
+    project = user.dir;
   }, 240_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => user?.remove());
 
   it('declares @openai/agents as its peer', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@ctxpress/openai-agents/package.json'), 'utf8')) as {
@@ -83,7 +63,7 @@ const sent = received[1].find((i) => i.type === 'function_call_result');
 console.log(JSON.stringify({ final: result.finalOutput, stats, sent: sent.output.text, calls: received[1].filter((i) => i.type === 'function_call').length }));
 `,
     );
-    const { stdout } = await run(process.execPath, ['agent.mjs'], { cwd: project });
+    const { stdout } = await user.node(['agent.mjs']);
     const out = JSON.parse(stdout) as {
       final: string;
       stats: { mode: string; originalTokens: number; compressedTokens: number }[];
@@ -110,9 +90,7 @@ console.log(JSON.stringify({ final: result.finalOutput, stats, sent: sent.output
     );
     const compilerOptions = { module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['es2023', 'dom'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.ts'] }));
-    const result = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project }).catch(
-      (error: { stdout: string }) => error,
-    );
+    const result = await user.node([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project]).catch((error: { stdout: string }) => error);
     expect(result.stdout).toBe('');
   }, 120_000);
 });

@@ -5,3 +5,5 @@
  */
 export { REDIS_INSTALL_HINT, findRedisServer, freePort, ping, redisCommand, skipRedisTests, startRedisServer } from './redis-server.js';
 export type { RedisServer } from './redis-server.js';
+export { installedVersion, packedProject } from './packed-project.js';
+export type { CommandOutput, PackedProject, PackedProjectOptions } from './packed-project.js';
