@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { wordTokenizer } from '../testing/index.js';
 import { isCtxpressError } from '../errors.js';
 import { chatCacheKeys, compressChat, MESSAGE_OVERHEAD } from './compress-chat.js';
+import { MIN_CUT_TOKENS } from './relevance.js';
 import { memoryCacheStore } from '../cache/store.js';
 import type { ChatFormat } from './types.js';
 
@@ -284,7 +285,10 @@ describe.each(['openai', 'anthropic', 'ai-sdk'] as const)('compressChat properti
                 if (d.fidelity === 'full' || d.fidelity === 'pinned') return true;
                 const io = inspect(input[d.index]!, format);
                 if (d.fidelity !== 'dropped') return io.results.length > 0 && io.texts.every((t) => t.startsWith('{'));
-                return io.calls.length > 0 || io.results.length > 0;
+                if (io.calls.length > 0 || io.results.length > 0) return true;
+                // text parts under MIN_CUT_TOKENS are kept whole or dropped, never cut: such a message that does not
+                // fit whole in what is left could not go in
+                return io.texts.every((t) => tokenizer.count(t) < MIN_CUT_TOKENS) && d.tokensBefore > tokens - total;
               });
               if (!exhausted) fills.push(total / tokens);
             }
