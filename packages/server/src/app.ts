@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
 import { apiKeyCheck } from './api-keys.js';
 import { cacheSpec } from './cache-spec.js';
-import { isCtxpressError, type CompressionSummary } from '@ctxpress/core';
+import { isCtxpressError, resolveRequestFormat, type CompressionSummary } from '@ctxpress/core';
 import { planCompress } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import {
@@ -337,7 +337,8 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
       const bytes = Buffer.byteLength(json);
       if (bytes > limit) throw responseTooLarge(bytes, limit, false);
       metrics.compressed('/v1/compress', result.tokens.original, result.tokens.compressed);
-      return new Response(json, { status: 200, headers: { 'content-type': 'application/json' } });
+      // which compressor ran (`format: auto` detects JSON and logs in a text): json, logs, chat, code, text, markdown or auto
+      return new Response(json, { status: 200, headers: { 'content-type': 'application/json', 'x-ctxpress-format': resolveRequestFormat(job.request) } });
     } catch (error) {
       metrics.failure(failureReason(error));
       if (error instanceof TimeoutError) throw new HttpError(504, 'TIMEOUT', error.message);
