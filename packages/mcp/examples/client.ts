@@ -1,7 +1,7 @@
 /**
  * Calling the ctxpress MCP server from TypeScript with the official SDK's Client (the test suite runs this file).
  *
- *   npm install ctxpress @modelcontextprotocol/sdk
+ *   npm install @ctxpress/cli @modelcontextprotocol/sdk
  *   npx tsx client.ts
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
