@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { NodeCacheOption, OwnedCacheStore } from '@ctxpress/node';
 import { apiKeyCheck } from './api-keys.js';
 import { cacheSpec } from './cache-spec.js';
-import { isCtxpressError, resolveRequestFormat, type CompressionSummary } from '@ctxpress/core';
+import { isCtxpressError, type CompressionSummary } from '@ctxpress/core';
 import { planCompress } from './compress-request.js';
 import { resolveConfig, type RawConfig, type ServerConfig } from './config.js';
 import {
@@ -321,6 +321,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
     // in-thread work stops itself at the time limit (a worker is terminated instead)
     const inThreadLimit = workers === undefined ? { timeLimitMs: resolved.timeoutMs } : {};
     const job = planCompress(body, { ...compressContext, ...inThreadLimit, responseLimit: limit }); // a bad request is a 400 here, before any worker
+    let workerFormat: string | undefined; // the compressor the worker's run resolved to
     const inWorker = async (): Promise<CompressionSummary> => {
       const reply = await workers!.run(
         { kind: 'compress', body, regexKeep: resolved.regexKeep, responseLimit: limit, ...workerCache },
@@ -328,6 +329,7 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
         { heavy: raw.byteLength > HEAVY_REQUEST_BYTES || hasRegexKeep(body) },
       );
       countCache(reply);
+      workerFormat = reply.format;
       return reply.value as CompressionSummary;
     };
     try {
@@ -337,8 +339,11 @@ export function createApp(config: AppConfig = {}, options: AppOptions = {}): Ctx
       const bytes = Buffer.byteLength(json);
       if (bytes > limit) throw responseTooLarge(bytes, limit, false);
       metrics.compressed('/v1/compress', result.tokens.original, result.tokens.compressed);
-      // which compressor ran (`format: auto` detects JSON and logs in a text): json, logs, chat, code, text, markdown or auto
-      return new Response(json, { status: 200, headers: { 'content-type': 'application/json', 'x-ctxpress-format': resolveRequestFormat(job.request) } });
+      // which compressor ran (`format: auto` detects JSON and logs in a text), as the run resolved it: no second scan
+      // of the text on the event loop
+      const format = workerFormat ?? job.format;
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(format === undefined ? {} : { 'x-ctxpress-format': format }) };
+      return new Response(json, { status: 200, headers });
     } catch (error) {
       metrics.failure(failureReason(error));
       if (error instanceof TimeoutError) throw new HttpError(504, 'TIMEOUT', error.message);

@@ -5,7 +5,7 @@
  * @module
  */
 import { CtxpressError, defaultKeepPattern, parseCompressRequest, parseRegExpLiteral, REQUEST_FORMATS } from '@ctxpress/core';
-import type { CompressionSummary, CompressRequest, RequestFormat } from '@ctxpress/core';
+import type { CompressionSummary, CompressRequest, RequestFormat, ResolvedFormat } from '@ctxpress/core';
 import { linearRegExp } from '@ctxpress/node';
 import type { CacheEvent, NodeCacheOption } from '@ctxpress/node';
 import type { RegexKeepPolicy } from './config.js';
@@ -20,6 +20,8 @@ export type CompressFormat = RequestFormat;
 export interface CompressJob {
   readonly request: CompressRequest;
   run(): Promise<CompressionSummary>;
+  /** The compressor `run` used (`format: auto` resolved), once it ran; undefined before. */
+  readonly format: ResolvedFormat | undefined;
 }
 
 /** `*`, `+` or `{n,}` anywhere in a source (escaped ones too: a false positive only means the linear engine). */
@@ -92,8 +94,12 @@ export function planCompress(body: unknown, context: CompressContext = {}): Comp
     throw new CtxpressError('INVALID_OPTION', `shape must be one of ${RESPONSE_SHAPES.join(', ')}.`);
   }
   const limit = context.responseLimit ?? Infinity;
+  let resolved: ResolvedFormat | undefined;
   return {
     request,
+    get format() {
+      return resolved;
+    },
     run: async () => {
       const node = await import('@ctxpress/node');
       const cache = await context.cache?.();
@@ -101,6 +107,7 @@ export function planCompress(body: unknown, context: CompressContext = {}): Comp
         ...(cache === undefined ? {} : { cache, ...(context.onCacheEvent === undefined ? {} : { onCacheEvent: context.onCacheEvent }) }),
         ...(context.timeLimitMs === undefined ? {} : { timeLimitMs: context.timeLimitMs }),
       });
+      resolved = format;
       return shapeResult(format, result, shape as ResponseShape, limit) as CompressionSummary;
     },
   };

@@ -52,7 +52,7 @@ async function run(job: WorkerJob): Promise<WorkerReply> {
       onCacheEvent: (event) => (event.type === 'hit' ? hits++ : misses++),
     });
     const value = await plan.run();
-    return { id: job.id, ok: true, value, hits, misses };
+    return { id: job.id, ok: true, value, hits, misses, ...(plan.format === undefined ? {} : { format: plan.format }) };
   } catch (error) {
     return {
       id: job.id,

@@ -38,7 +38,7 @@ export type WorkerJob =
     };
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown; readonly hits: number; readonly misses: number }
+  | { readonly id: number; readonly ok: true; readonly value: unknown; readonly hits: number; readonly misses: number; readonly format?: string }
   | { readonly id: number; readonly ok: false; readonly error: { readonly code?: string; readonly message: string } };
 
 /** The worker module, compiled beside this file in `dist/`. */
