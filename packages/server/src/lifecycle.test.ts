@@ -19,12 +19,15 @@ describe('the app owns what it starts (issue 10 item 3)', () => {
     await app.close();
   });
 
-  it('warm() starts the worker threads and close() stops them', async () => {
+  it('warm() then a request runs on the worker threads; close() stops them (the app no longer compresses)', async () => {
     const app = createApp({ workers: 1 });
     app.warm();
-    const res = await app.request('/v1/compress', post({ text: 'One sentence here. Another one there. A third one too.', budget: { tokens: 5 } }));
+    const body = post({ text: 'One sentence here. Another one there. A third one too.', budget: { tokens: 5 } });
+    const res = await app.request('/v1/compress', body);
     expect(res.status).toBe(200);
     await app.close();
+    const after = await app.request('/v1/compress', post({ text: 'One sentence here. Another one there. A third one too.', budget: { tokens: 5 } }));
+    expect(after.status).toBe(500);
   });
 
   it('maps the cache setting onto createCacheStore specs', () => {
